@@ -1,0 +1,139 @@
+// `trellis dtab ...`: show, lookup and delegate, wired from the naming core and the built-in namers.
+
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { GlobalNamer } from "../namers/global.ts";
+import {
+  ActivityTimeoutError,
+  type BoundName,
+  ConfiguredNamersInterpreter,
+  type DelegateTree,
+  delegateTreeToJson,
+  drawDelegateTree,
+  readDtab,
+  readPath,
+  resolveAddrs,
+  showPathTree,
+} from "../naming/index.ts";
+import { parseInput, UsageError } from "./errors.ts";
+
+export const DTAB_USAGE = `Usage: trellis dtab <command> [options]
+
+Work with dtabs (delegation tables), the routing rules of Linkerd 1.x, offline.
+
+Commands:
+  show TEXT|-                      Print the dtab in its shown form (one line, as sent in l5d-dtab headers)
+                                   --pretty prints one entry per line
+  lookup --dtab TEXT PATH          Print the name tree that the dtab's lookup of PATH gives
+  delegate --dtab TEXT PATH        Explain how PATH is bound: every dentry tried, every branch, the addresses
+                                   --json prints the tree as Linkerd's /delegator.json does
+                                   --timeout-ms N waits at most N ms for names to resolve (default 2000)
+
+TEXT is dtab text (entries separated by ';', '#' comments allowed); '-' reads it from standard input.
+Built-in namers resolve /$/inet/<host>/<port>, /$/inet/<port>, /$/fixedinet, /$/nil, /$/fail and Linkerd's
+rewriting namers (/$/io.buoyant.rinet, /$/io.buoyant.hostportPfx, /$/io.buoyant.http.domainToPathPfx, ...).
+
+Examples:
+  trellis dtab show '/svc => /#/io.l5d.fs; /svc/pong => /$/inet/127.1/8002'
+  trellis dtab lookup --dtab '/svc => /srv | /fallback; /srv/pong => /$/inet/127.1/8002' /svc/pong
+  trellis dtab delegate --dtab '/svc/pong => /$/inet/127.1/8002' /svc/pong
+`;
+
+function readText(value: string): string {
+  if (value !== "-") return value;
+  try {
+    return readFileSync(0, "utf8");
+  } catch (e) {
+    throw new UsageError(`cannot read the dtab from standard input: ${(e as Error).message}`);
+  }
+}
+
+function args(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        dtab: { type: "string" },
+        json: { type: "boolean", default: false },
+        pretty: { type: "boolean", default: false },
+        "timeout-ms": { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message.replace(/\. To specify a positional argument.*$/s, ""));
+  }
+}
+
+function onePositional(positionals: string[], what: string, command: string): string {
+  if (positionals.length !== 1) {
+    throw new UsageError(`dtab ${command}: expected one ${what}, got ${positionals.length}`);
+  }
+  return positionals[0] as string;
+}
+
+function needDtab(value: string | undefined, command: string): string {
+  if (value === undefined) throw new UsageError(`dtab ${command}: --dtab TEXT is required`);
+  return readText(value);
+}
+
+export async function dtabCommand(argv: string[], out: (text: string) => void): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+    out(DTAB_USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  const { values, positionals } = args(rest);
+  if (values.help) {
+    out(DTAB_USAGE);
+    return 0;
+  }
+  switch (command) {
+    case "show": {
+      const text = readText(onePositional(positionals, "dtab TEXT", "show"));
+      const dtab = parseInput("dtab", text, readDtab);
+      out(`${values.pretty ? dtab.pretty : dtab.show}\n`);
+      return 0;
+    }
+    case "lookup": {
+      const dtab = parseInput("dtab", needDtab(values.dtab, "lookup"), readDtab);
+      const path = parseInput("path", onePositional(positionals, "PATH", "lookup"), readPath);
+      out(`${showPathTree(dtab.lookup(path))}\n`);
+      return 0;
+    }
+    case "delegate": {
+      const dtab = parseInput("dtab", needDtab(values.dtab, "delegate"), readDtab);
+      const path = parseInput("path", onePositional(positionals, "PATH", "delegate"), readPath);
+      const timeoutMs = parseTimeout(values["timeout-ms"]);
+      const started = Date.now();
+      const interpreter = new ConfiguredNamersInterpreter([], new GlobalNamer());
+      let tree: DelegateTree<BoundName>;
+      try {
+        tree = await interpreter.delegate(dtab, path).toPromise(timeoutMs);
+      } catch (e) {
+        const why =
+          e instanceof ActivityTimeoutError ? `no answer within ${timeoutMs} ms` : (e as Error).message;
+        process.stderr.write(`trellis: dtab delegate ${path.show}: ${why}\n`);
+        return 1;
+      }
+      const addrs = await resolveAddrs(tree, Math.max(0, timeoutMs - (Date.now() - started)));
+      out(
+        values.json
+          ? `${JSON.stringify(delegateTreeToJson(tree, addrs))}\n`
+          : `${drawDelegateTree(tree, addrs)}\n`,
+      );
+      return 0;
+    }
+    default:
+      throw new UsageError(`dtab: unknown command '${command}' (try: show, lookup, delegate)`);
+  }
+}
+
+function parseTimeout(value: string | undefined): number {
+  if (value === undefined) return 2000;
+  if (!/^[0-9]+$/.test(value))
+    throw new UsageError(`--timeout-ms: expected a whole number of milliseconds, got "${value}"`);
+  return Number(value);
+}

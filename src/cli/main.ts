@@ -1,0 +1,57 @@
+// The `trellis` command: dispatches to its subcommands and turns user mistakes into messages and exit codes.
+
+import { readFileSync } from "node:fs";
+import { dtabCommand } from "./dtab-command.ts";
+import { UsageError } from "./errors.ts";
+
+const USAGE = `Usage: trellis <command> [options]
+
+Trellis is a service mesh: a drop-in successor to Linkerd 1.x and namerd.
+
+Commands:
+  dtab       Work with dtabs offline: show, lookup, delegate (trellis dtab --help)
+  version    Print the version of trellis and of the Node.js it runs on
+  help       Print this help
+
+Run 'trellis <command> --help' for a command's options.
+`;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+/** Runs the command line `argv` (without node and script) and returns the exit status. */
+export async function main(argv: string[]): Promise<number> {
+  const out = (text: string) => process.stdout.write(text);
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case undefined:
+        process.stderr.write(USAGE);
+        return 2;
+      case "help":
+      case "--help":
+      case "-h":
+        out(USAGE);
+        return 0;
+      case "version":
+      case "--version":
+        out(`trellis ${version()} (node ${process.versions.node})\n`);
+        return 0;
+      case "dtab":
+        return await dtabCommand(rest, out);
+      default:
+        throw new UsageError(`unknown command '${command}'; run 'trellis --help' for the list`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`trellis: ${e.message}\n${e.detail ? `${e.detail}\n` : ""}`);
+      return 2;
+    }
+    process.stderr.write(`trellis: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+    return 1;
+  }
+}
