@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Entry point: refuses to run on a Node older than the pinned floor, then hands over to the TypeScript CLI.
 const FLOOR = [24, 18, 1];
-const have = process.versions.node.split(".").map(Number);
+const have = process.versions.node.split(".").map((part) => Number.parseInt(part, 10) || 0);
 const older = (() => {
   for (let i = 0; i < FLOOR.length; i++) {
     if (have[i] !== FLOOR[i]) return have[i] < FLOOR[i];

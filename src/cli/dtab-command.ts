@@ -39,6 +39,13 @@ Examples:
   trellis dtab delegate --dtab '/svc/pong => /$/inet/127.1/8002' /svc/pong
 `;
 
+/** The options each command takes; any other is refused rather than silently ignored. */
+const OPTIONS_OF: Record<string, string[]> = {
+  show: ["pretty"],
+  lookup: ["dtab"],
+  delegate: ["dtab", "json", "timeout-ms"],
+};
+
 function readText(value: string): string {
   if (value !== "-") return value;
   try {
@@ -81,14 +88,29 @@ function needDtab(value: string | undefined, command: string): string {
 
 export async function dtabCommand(argv: string[], out: (text: string) => void): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+  if (command === undefined) {
+    process.stderr.write(DTAB_USAGE);
+    return 2;
+  }
+  if (command === "--help" || command === "-h" || command === "help") {
     out(DTAB_USAGE);
-    return command === undefined ? 2 : 0;
+    return 0;
   }
   const { values, positionals } = args(rest);
   if (values.help) {
     out(DTAB_USAGE);
     return 0;
+  }
+  const allowed = OPTIONS_OF[command];
+  if (allowed !== undefined) {
+    for (const name of Object.keys(values)) {
+      const given = (values as Record<string, unknown>)[name];
+      if (name !== "help" && given !== undefined && given !== false && !allowed.includes(name)) {
+        throw new UsageError(
+          `dtab ${command}: --${name} does not apply here (options: ${allowed.map((o) => `--${o}`).join(", ") || "none"})`,
+        );
+      }
+    }
   }
   switch (command) {
     case "show": {

@@ -3,7 +3,7 @@
 import { Activity, type Name, type Namer, NameTree, type Path } from "../naming/index.ts";
 import { InetNamer } from "./inet/inet-namer.ts";
 import type { ResolverOptions } from "./inet/resolver.ts";
-import { REWRITING_NAMERS } from "./rewriting.ts";
+import { REWRITING_NAMERS, RinetNamer } from "./rewriting.ts";
 
 /** A `/$/<kind>` that no built-in namer answers for. */
 export class UnknownNamerError extends Error {
@@ -18,11 +18,13 @@ const FAIL: Namer = { lookup: () => Activity.value(NameTree.fail) };
 
 /** The `/$/` namers that need no configuration, keyed by kind. */
 export function builtinNamers(options: ResolverOptions = {}): Map<string, Namer> {
+  const inet = new InetNamer("inet", options);
   return new Map<string, Namer>([
-    ["inet", new InetNamer("inet", options)],
+    ["inet", inet],
     ["fixedinet", new InetNamer("fixedinet", options)],
     ["nil", NIL],
     ["fail", FAIL],
+    ["io.buoyant.rinet", new RinetNamer(inet)],
     ...REWRITING_NAMERS,
   ]);
 }

@@ -1,6 +1,6 @@
-// Linkerd's rewriting `/$/` namers (io.buoyant.rinet, hostportPfx, http.domainToPathPfx, ...): path in, path out.
+// Linkerd's rewriting `/$/` namers (hostportPfx, http.domainToPathPfx, ...): path in, path out; and io.buoyant.rinet.
 
-import { Activity, type Name, type Namer, NameTree, Path } from "../naming/index.ts";
+import { Activity, BoundName, type Name, type Namer, NameTree, Path } from "../naming/index.ts";
 
 /** Rewrites the path after `/$/<kind>` into another path to be bound further, or gives Neg if it does not fit. */
 type Rewrite = (labels: readonly string[], rest: Path) => Path | undefined;
@@ -27,8 +27,15 @@ const METHOD = /^[A-Z]+$/;
 /** A port in `host:port` may be a number or a DNS label (a named port), at most 63 characters. */
 const PORT_LABEL = /^[a-z0-9][-a-z0-9]*[a-z0-9]?$/;
 
+/** Splits as Java's `String.split` (which Linkerd uses) does: trailing empty strings are dropped. */
+function javaSplit(text: string, separator: string): string[] {
+  const parts = text.split(separator);
+  while (parts.length > 1 && parts[parts.length - 1] === "") parts.pop();
+  return parts.length === 1 && parts[0] === "" && text.length > 0 ? [] : parts;
+}
+
 function hostColonPort(text: string): [string, string] | undefined {
-  const parts = text.split(":");
+  const parts = javaSplit(text, ":");
   if (parts.length !== 2) return undefined;
   const [host, port] = parts as [string, string];
   if (!PORT_LABEL.test(port) || port.length > 63) return undefined;
@@ -57,13 +64,35 @@ function join(head: Path | undefined, rest: Path): Path | undefined {
   return head?.concat(rest);
 }
 
-/** The rewriting namers by their `/$/` kind. */
+const RINET_PREFIX = Path.of("$", "io.buoyant.rinet");
+
+/**
+ * `/$/io.buoyant.rinet/<port>/<host>[/rest]`: binds as `/$/inet/<host>/<port>[/rest]` through `inet`, but under
+ * its own id `/$/io.buoyant.rinet/<port>/<host>`, as Linkerd's does (the id names the client).
+ */
+export class RinetNamer implements Namer {
+  readonly #inet: Namer;
+
+  constructor(inet: Namer) {
+    this.#inet = inet;
+  }
+
+  lookup(path: Path): Activity<NameTree<Name>> {
+    if (path.size < 2) return Activity.value(NameTree.neg);
+    const [port, host] = path.elems as [string, string];
+    const id = RINET_PREFIX.concat(path.take(2));
+    return this.#inet
+      .lookup(Path.unsafeOf([host, port]).concat(path.drop(2)))
+      .map((tree) =>
+        tree.kind === "leaf" && tree.value instanceof BoundName
+          ? NameTree.leaf<Name>(new BoundName(id, tree.value.addr, tree.value.residual))
+          : tree,
+      );
+  }
+}
+
+/** The rewriting namers by their `/$/` kind (`io.buoyant.rinet`, which binds through `inet`, is `RinetNamer`). */
 export const REWRITING_NAMERS: ReadonlyMap<string, Namer> = new Map<string, Namer>([
-  // /$/io.buoyant.rinet/<port>/<host>[/rest] is /$/inet/<host>/<port>[/rest]
-  [
-    "io.buoyant.rinet",
-    new RewritingNamer(2, ([port, host], rest) => join(labels("$", "inet", host!, port!), rest)),
-  ],
   // /pfx/host:port/rest -> /pfx/host/port/rest
   [
     "io.buoyant.hostportPfx",
@@ -116,14 +145,14 @@ export const REWRITING_NAMERS: ReadonlyMap<string, Namer> = new Map<string, Name
   [
     "io.buoyant.http.domainToPath",
     new RewritingNamer(1, ([host], rest) =>
-      HOST.test(host!) ? join(labels(...host!.split(".").reverse()), rest) : undefined,
+      HOST.test(host!) ? join(labels(...javaSplit(host!, ".").reverse()), rest) : undefined,
     ),
   ],
   // /pfx/foo.buoyant.io/rest -> /pfx/io/buoyant/foo/rest
   [
     "io.buoyant.http.domainToPathPfx",
     new RewritingNamer(2, ([pfx, host], rest) =>
-      HOST.test(host!) ? join(labels(pfx!, ...host!.split(".").reverse()), rest) : undefined,
+      HOST.test(host!) ? join(labels(pfx!, ...javaSplit(host!, ".").reverse()), rest) : undefined,
     ),
   ],
 ]);

@@ -75,12 +75,29 @@ export class Activity<T> {
 
   /** Rewrites every state, Pending and Failed included. */
   transform<U>(f: (state: State<T>) => Activity<U>): Activity<U> {
-    return new Activity(this.states.flatMap((s) => f(s).states));
+    return new Activity(
+      this.states.flatMap((s): Var<State<U>> => {
+        try {
+          return f(s).states;
+        } catch (e) {
+          return Var.value(State.failed(asError(e)));
+        }
+      }),
+    );
   }
 
-  /** Turns a failure into a value. */
+  /** Turns a failure into a value; an exception thrown by `f` makes the state Failed. */
   handle(f: (error: Error) => T): Activity<T> {
-    return new Activity(this.states.map((s) => (s.kind === "failed" ? State.ok(f(s.error)) : s)));
+    return new Activity(
+      this.states.map((s): State<T> => {
+        if (s.kind !== "failed") return s;
+        try {
+          return State.ok(f(s.error));
+        } catch (e) {
+          return State.failed(asError(e));
+        }
+      }),
+    );
   }
 
   /** Ok when every one is Ok; else the first Failed, else Pending. */

@@ -55,7 +55,7 @@ export function bindTree(
     case "alt":
       if (tree.trees.length === 0) return Activity.value(NameTree.neg);
       if (tree.trees.length === 1) return bindTree(lookup, tree.trees[0] as NameTree<Name>, depth, weight);
-      return bindAlt(lookup, tree.trees, depth);
+      return bindAlt(lookup, tree.trees, depth, weight);
   }
 }
 
@@ -63,12 +63,13 @@ function bindAlt(
   lookup: Lookup,
   trees: readonly NameTree<Name>[],
   depth: number,
+  weight: number | undefined,
 ): Activity<NameTree<BoundName>> {
   const [first, ...rest] = trees;
   if (first === undefined) return Activity.value(NameTree.neg);
-  return bindTree(lookup, first, depth).flatMap((bound) => {
+  return bindTree(lookup, first, depth, weight).flatMap((bound) => {
     if (bound.kind === "fail") return Activity.value(NameTree.fail);
-    if (bound.kind === "neg") return bindAlt(lookup, rest, depth);
+    if (bound.kind === "neg") return bindAlt(lookup, rest, depth, weight);
     return Activity.value(bound);
   });
 }

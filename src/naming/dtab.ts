@@ -130,16 +130,31 @@ export class Dtab {
    * leaf of its dst). No match gives Neg; one gives its tree; several give an Alt, the last entry first.
    */
   lookup(path: Path): NameTree<Path> {
-    const matches: NameTree<Path>[] = [];
-    const ds = this.dentries;
-    for (let i = ds.length - 1; i >= 0; i--) {
-      const d = ds[i] as Dentry;
-      if (d.prefix.matches(path)) matches.push(rewrite(d, path));
-    }
-    if (matches.length === 0) return NameTree.neg;
-    if (matches.length === 1) return matches[0] as NameTree<Path>;
-    return NameTree.alt(...matches);
+    const hits = this.matching(path);
+    if (hits.length === 0) return NameTree.neg;
+    if (hits.length === 1) return rewrite(hits[0] as Dentry, path);
+    return NameTree.alt(...hits.map((d) => rewrite(d, path)));
   }
+
+  /** The dentries whose prefix matches `path`, the last entry first: the branches of a lookup. */
+  matching(path: Path): Dentry[] {
+    return this.#matching(path).map((i) => this.dentries[i] as Dentry);
+  }
+
+  /** Indices of the dentries whose prefix matches `path`, last entry first. */
+  #matching(path: Path): number[] {
+    const ds = this.dentries;
+    const hits: number[] = [];
+    if (ds.length < TRIE_THRESHOLD) {
+      for (let i = ds.length - 1; i >= 0; i--) if ((ds[i] as Dentry).prefix.matches(path)) hits.push(i);
+      return hits;
+    }
+    if (this.#trie === undefined) this.#trie = buildTrie(ds);
+    collect(this.#trie, path.elems, 0, hits);
+    return hits.length > 1 ? hits.sort((a, b) => b - a) : hits;
+  }
+
+  #trie: TrieNode | undefined;
 
   /** The shown form: entries as `prefix=>tree`, joined by `;` with no spaces. */
   get show(): string {
@@ -166,6 +181,50 @@ export class Dtab {
   toString(): string {
     return this.show;
   }
+}
+
+/** Below this many entries a plain scan is as fast as the prefix trie. */
+const TRIE_THRESHOLD = 16;
+
+/** A trie of dentry prefixes: labels and `*` edges; each node lists the entries whose prefix ends there. */
+interface TrieNode {
+  readonly labels: Map<string, TrieNode>;
+  any: TrieNode | undefined;
+  readonly entries: number[];
+}
+
+function trieNode(): TrieNode {
+  return { labels: new Map(), any: undefined, entries: [] };
+}
+
+function buildTrie(dentries: readonly Dentry[]): TrieNode {
+  const root = trieNode();
+  dentries.forEach((d, i) => {
+    let node = root;
+    for (const e of d.prefix.elems) {
+      if (e === ANY) {
+        node.any ??= trieNode();
+        node = node.any;
+      } else {
+        let next = node.labels.get(e);
+        if (next === undefined) {
+          next = trieNode();
+          node.labels.set(e, next);
+        }
+        node = next;
+      }
+    }
+    node.entries.push(i);
+  });
+  return root;
+}
+
+function collect(node: TrieNode, labels: readonly string[], depth: number, into: number[]): void {
+  for (const i of node.entries) into.push(i);
+  if (depth >= labels.length) return;
+  const next = node.labels.get(labels[depth] as string);
+  if (next !== undefined) collect(next, labels, depth + 1, into);
+  if (node.any !== undefined) collect(node.any, labels, depth + 1, into);
 }
 
 /** The dentry's dst with the path's unmatched suffix appended to every leaf. */

@@ -17,4 +17,5 @@ export { BoundName, isBound, type Name, type Namer, nameEquals, showName } from 
 export { NameTree, type Weighted } from "./name-tree.ts";
 export { bytesToUtf8, isShowable, Path, utf8ToBytes } from "./path.ts";
 export { MAX_NESTING, NameSyntaxError, readDentry, readDtab, readNameTree, readPath } from "./syntax.ts";
+export type { NameTreeTransformer } from "./transformer.ts";
 export { Cell, type Closable, type Observer, Var } from "./var.ts";

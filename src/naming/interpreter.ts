@@ -78,17 +78,18 @@ export class ConfiguredNamersInterpreter implements NameInterpreter, Delegator {
 
   /** One step of delegation: the dtab's matches for `path` (all of them), else what the namers say. */
   #delegateLookup(dtab: Dtab, dentry: Dentry, path: Path): Activity<DelegateTree<Name>> {
-    const matches: DelegateTree<Name>[] = [];
-    const ds = dtab.dentries;
-    for (let i = ds.length - 1; i >= 0; i--) {
-      const d = ds[i] as Dentry;
-      if (d.prefix.matches(path)) matches.push(DelegateTree.fromNameTree<Name>(path, d, rewrite(d, path)));
-    }
+    const matches = dtab
+      .matching(path)
+      .map((d) => DelegateTree.fromNameTree<Name>(path, d, rewrite(d, path)));
     let result: Activity<DelegateTree<Name>>;
     if (matches.length === 0) {
-      result = this.lookup(path).map((t) => DelegateTree.fromNameTree(path, dentry, t));
+      // As Linkerd: when the namers have nothing either, the Neg stands at the path looked up.
+      result = this.lookup(path).map(
+        (t): DelegateTree<Name> =>
+          t.kind === "neg" ? { kind: "neg", path, dentry } : DelegateTree.fromNameTree(path, dentry, t),
+      );
     } else if (matches.length === 1) {
-      result = Activity.value(matches[0] as DelegateTree<Name>);
+      result = Activity.value({ kind: "delegate", path, dentry, tree: matches[0] as DelegateTree<Name> });
     } else {
       result = Activity.value({ kind: "alt", path, dentry, trees: matches });
     }
@@ -106,11 +107,9 @@ export class ConfiguredNamersInterpreter implements NameInterpreter, Delegator {
       case "leaf": {
         const value = tree.value;
         if (value instanceof Bound) return Activity.value({ ...tree, value });
-        return this.#delegateLookup(dtab, tree.dentry, value)
-          .flatMap((t) => this.#delegateBind(dtab, depth + 1, t))
-          .map(
-            (t): DelegateTree<BoundName> => ({ kind: "delegate", path: value, dentry: tree.dentry, tree: t }),
-          );
+        return this.#delegateLookup(dtab, tree.dentry, value).flatMap((t) =>
+          this.#delegateBind(dtab, depth + 1, t),
+        );
       }
       case "delegate":
         return this.#delegateBind(dtab, depth, tree.tree).map((t) => ({ ...tree, tree: t }));

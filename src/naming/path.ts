@@ -1,18 +1,26 @@
 // Path: an immutable sequence of byte-string labels, Finagle's `Path`, with its shown form `/a/b`.
 
 /** Characters that appear as themselves in a shown path; every other byte is written `\xNN`. */
-const SHOWABLE = /^[0-9A-Za-z_:.#$%-]$/;
+const SHOWABLE_CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_:.#$%-";
+const SHOWABLE_TABLE = new Uint8Array(256);
+for (let i = 0; i < SHOWABLE_CHARS.length; i++) SHOWABLE_TABLE[SHOWABLE_CHARS.charCodeAt(i)] = 1;
+
+export function isShowableCode(code: number): boolean {
+  return code >= 0 && code < 256 && SHOWABLE_TABLE[code] === 1;
+}
 
 export function isShowable(ch: string): boolean {
-  return SHOWABLE.test(ch);
+  return ch.length === 1 && isShowableCode(ch.charCodeAt(0));
 }
 
 function showLabel(label: string): string {
-  let out = "";
-  for (let i = 0; i < label.length; i++) {
-    const ch = label.charAt(i);
-    if (isShowable(ch)) out += ch;
-    else out += `\\x${label.charCodeAt(i).toString(16).padStart(2, "0")}`;
+  let i = 0;
+  while (i < label.length && SHOWABLE_TABLE[label.charCodeAt(i)] === 1) i++;
+  if (i === label.length) return label;
+  let out = label.slice(0, i);
+  for (; i < label.length; i++) {
+    const code = label.charCodeAt(i);
+    out += SHOWABLE_TABLE[code] === 1 ? label.charAt(i) : `\\x${code.toString(16).padStart(2, "0")}`;
   }
   return out;
 }

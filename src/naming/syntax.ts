@@ -2,7 +2,7 @@
 
 import { ANY, Dentry, Dtab, Prefix, type PrefixElem } from "./dtab.ts";
 import { NameTree, type Weighted } from "./name-tree.ts";
-import { isShowable, Path } from "./path.ts";
+import { isShowableCode, Path } from "./path.ts";
 
 /** A syntax error in a path, name tree or dtab, with its 1-based line and column. */
 export class NameSyntaxError extends Error {
@@ -69,10 +69,6 @@ function isDigit(code: number): boolean {
   return code >= 48 && code <= 57;
 }
 
-function isShowableCode(code: number): boolean {
-  return code >= 0 && code < 128 && isShowable(String.fromCharCode(code));
-}
-
 const SLASH = 47;
 const BACKSLASH = 92;
 
@@ -125,13 +121,14 @@ class Parser {
   }
 
   #label(): string {
+    const src = this.#src;
     let out = "";
     do {
+      const start = this.#i;
+      while (this.#i < src.length && isShowableCode(src.charCodeAt(this.#i))) this.#i++;
+      if (this.#i > start) out += src.slice(start, this.#i);
       const c = this.#peek();
-      if (isShowableCode(c)) {
-        out += String.fromCharCode(c);
-        this.#i++;
-      } else if (c === BACKSLASH) {
+      if (c === BACKSLASH) {
         this.#i++;
         this.#eat(120 /* x */, "'x' after '\\' (escapes are written \\xNN)");
         const hi = this.#peek();
@@ -141,7 +138,7 @@ class Parser {
         if (!isHex(lo)) this.#fail("a hex digit");
         this.#i++;
         out += String.fromCharCode(Number.parseInt(String.fromCharCode(hi, lo), 16));
-      } else {
+      } else if (this.#i === start) {
         this.#fail("a label character");
       }
     } while (this.#isLabelStart(this.#peek()));

@@ -149,7 +149,13 @@ export class Cell<T> extends Var<T> {
   observe(observer: Observer<T>): Closable {
     const entry = { f: observer };
     this.#observers.add(entry);
-    observer(this.#value);
+    try {
+      observer(this.#value);
+    } catch (e) {
+      // An observer that throws on its first value never got its Closable: it must not stay subscribed.
+      this.#observers.delete(entry);
+      throw e;
+    }
     return { close: () => this.#observers.delete(entry) };
   }
 }
@@ -189,34 +195,39 @@ class Derived<T> extends Var<T> {
 
   observe(observer: Observer<T>): Closable {
     const entry = { f: observer };
-    this.#observers.add(entry);
-    if (this.#observers.size === 1) {
-      this.#has = false;
-      this.#upstream = this.#connect((v) => {
-        this.#has = true;
-        this.#value = v;
-        for (const o of [...this.#observers]) {
-          if (this.#observers.has(o)) o.f(v);
-        }
-      });
-    } else if (this.#has) {
-      observer(this.#value as T);
-    }
     let closed = false;
-    return {
-      close: () => {
-        if (closed) return;
-        closed = true;
-        this.#observers.delete(entry);
-        if (this.#observers.size === 0) {
-          const up = this.#upstream;
-          this.#upstream = undefined;
-          this.#has = false;
-          this.#value = undefined;
-          up?.close();
-        }
-      },
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      this.#observers.delete(entry);
+      if (this.#observers.size === 0) {
+        const up = this.#upstream;
+        this.#upstream = undefined;
+        this.#has = false;
+        this.#value = undefined;
+        up?.close();
+      }
     };
+    this.#observers.add(entry);
+    try {
+      if (this.#observers.size === 1) {
+        this.#has = false;
+        this.#upstream = this.#connect((v) => {
+          this.#has = true;
+          this.#value = v;
+          for (const o of [...this.#observers]) {
+            if (this.#observers.has(o)) o.f(v);
+          }
+        });
+      } else if (this.#has) {
+        observer(this.#value as T);
+      }
+    } catch (e) {
+      // The caller gets no Closable when observe throws: leave nothing subscribed behind.
+      close();
+      throw e;
+    }
+    return { close };
   }
 }
 
@@ -236,39 +247,44 @@ class AsyncVar<T> extends Var<T> {
 
   observe(observer: Observer<T>): Closable {
     const entry = { f: observer };
-    this.#observers.add(entry);
-    if (this.#observers.size === 1) {
-      this.#value = this.#initial;
-      let live = true;
-      observer(this.#value);
-      const feed = this.#start((v) => {
-        if (!live || Object.is(v, this.#value)) return;
-        this.#value = v;
-        for (const o of [...this.#observers]) {
-          if (this.#observers.has(o)) o.f(v);
-        }
-      });
-      this.#feed = {
-        close() {
-          live = false;
-          feed.close();
-        },
-      };
-    } else {
-      observer(this.#value);
-    }
     let closed = false;
-    return {
-      close: () => {
-        if (closed) return;
-        closed = true;
-        this.#observers.delete(entry);
-        if (this.#observers.size === 0) {
-          const feed = this.#feed;
-          this.#feed = undefined;
-          feed?.close();
-        }
-      },
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      this.#observers.delete(entry);
+      if (this.#observers.size === 0) {
+        const feed = this.#feed;
+        this.#feed = undefined;
+        feed?.close();
+      }
     };
+    this.#observers.add(entry);
+    try {
+      if (this.#observers.size === 1) {
+        this.#value = this.#initial;
+        let live = true;
+        observer(this.#value);
+        const feed = this.#start((v) => {
+          if (!live || Object.is(v, this.#value)) return;
+          this.#value = v;
+          for (const o of [...this.#observers]) {
+            if (this.#observers.has(o)) o.f(v);
+          }
+        });
+        this.#feed = {
+          close() {
+            live = false;
+            feed.close();
+          },
+        };
+      } else {
+        observer(this.#value);
+      }
+    } catch (e) {
+      // The caller gets no Closable when observe throws: leave nothing subscribed behind.
+      close();
+      throw e;
+    }
+    return { close };
   }
 }

@@ -31,9 +31,11 @@ export class InetNamer implements Namer {
     if (first !== undefined) {
       const port = parsePort(first);
       if (port !== undefined) return this.#bound(path, 1, LOCALHOST, port);
-      if (second !== undefined && /^[0-9]+$/.test(second)) {
+      // A number that is no port (`<host>/99999` or `<port>` alone as `99999`) is an error, as in Finagle.
+      const bad = [second, first].find((t) => t !== undefined && /^[0-9]+$/.test(t));
+      if (bad !== undefined) {
         return Activity.exception(
-          new RangeError(`port out of range in /$/${this.#kind}${path.show}: ${second}`),
+          new RangeError(`port out of range in /$/${this.#kind}${path.show}: ${bad}`),
         );
       }
     }

@@ -1,0 +1,164 @@
+// The HTTP/1.1 server side of a router: strict parsing, limits, and streaming the router's answer back.
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import { pipeline } from "node:stream";
+import { HeaderList } from "./header-list.ts";
+import type { ProxyRequest, ProxyResponse } from "./message.ts";
+
+/** At most this many header lines in a request (Envoy's limit); more is answered 431. */
+export const MAX_HEADER_LINES = 100;
+
+export interface ProxyServerOptions {
+  /** Most bytes of request head (request line and headers) accepted: Linkerd's maxHeadersKB + maxInitialLineKB. */
+  readonly maxHeaderBytes: number;
+  /** Most bytes in the request target; longer is answered 414. */
+  readonly maxTargetBytes: number;
+  /** Time allowed for a client to send the request head. */
+  readonly headersTimeoutMs: number;
+  /** How long an idle keep-alive connection from a client is kept. */
+  readonly keepAliveTimeoutMs: number;
+  readonly noDelay: boolean;
+  /** Answers one request; the signal fires if the client goes away before the answer is complete. */
+  readonly handle: (request: ProxyRequest, signal: AbortSignal) => Promise<ProxyResponse>;
+  /** Answers a request the server refused before routing (bad framing, limits); for metrics and logs. */
+  readonly onRefused?: (status: number, reason: string) => void;
+}
+
+function refuse(res: ServerResponse, status: number, reason: string, options: ProxyServerOptions): void {
+  options.onRefused?.(status, reason);
+  const body = `${reason}\n`;
+  res.writeHead(status, {
+    "Content-Type": "text/plain; charset=utf-8",
+    "Content-Length": Buffer.byteLength(body),
+    Connection: "close",
+  });
+  res.end(body);
+}
+
+function hostCount(raw: readonly string[]): number {
+  let n = 0;
+  for (let i = 0; i < raw.length; i += 2) if ((raw[i] as string).toLowerCase() === "host") n++;
+  return n;
+}
+
+/** The exact body length the client declared, or undefined when the body is chunked or absent. */
+function declaredLength(req: IncomingMessage): number | undefined {
+  const cl = req.headers["content-length"];
+  if (cl === undefined || req.headers["transfer-encoding"] !== undefined) return undefined;
+  return Number(cl);
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  if (req.headers["transfer-encoding"] !== undefined) return true;
+  const cl = req.headers["content-length"];
+  return cl !== undefined && cl !== "0";
+}
+
+/** What the router is given: the request and, for framing, the declared body length. */
+export interface ReceivedRequest extends ProxyRequest {
+  readonly contentLength: number | undefined;
+}
+
+export function createProxyServer(options: ProxyServerOptions): Server {
+  const server = createServer(
+    {
+      maxHeaderSize: options.maxHeaderBytes,
+      insecureHTTPParser: false,
+      joinDuplicateHeaders: false,
+      requireHostHeader: true,
+      headersTimeout: options.headersTimeoutMs,
+      requestTimeout: 0,
+      keepAliveTimeout: options.keepAliveTimeoutMs,
+      noDelay: options.noDelay,
+    },
+    (req, res) => onRequest(req, res, options),
+  );
+  // Node drops headers past this count from req.headers but still frames with them (CVE-2026-58044);
+  // a count above our own limit is refused in onRequest, so what is checked is what is framed.
+  server.maxHeadersCount = MAX_HEADER_LINES + 1;
+  server.on("connect", (_req: IncomingMessage, socket: Socket) => {
+    options.onRefused?.(405, "CONNECT is not supported");
+    socket.end("HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+  });
+  server.on("clientError", (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const status =
+      err.code === "HPE_HEADER_OVERFLOW" ? 431 : err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
+    options.onRefused?.(status, err.code ?? "client error");
+    const text =
+      status === 431 ? "Request Header Fields Too Large" : status === 408 ? "Request Timeout" : "Bad Request";
+    socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+  });
+  return server;
+}
+
+function onRequest(req: IncomingMessage, res: ServerResponse, options: ProxyServerOptions): void {
+  const raw = req.rawHeaders;
+  if (raw.length / 2 > MAX_HEADER_LINES) {
+    refuse(res, 431, `too many header lines (more than ${MAX_HEADER_LINES})`, options);
+    req.resume();
+    return;
+  }
+  if (hostCount(raw) > 1) {
+    refuse(res, 400, "more than one Host header", options);
+    req.resume();
+    return;
+  }
+  const target = req.url ?? "/";
+  if (Buffer.byteLength(target) > options.maxTargetBytes) {
+    refuse(res, 414, `request target longer than ${options.maxTargetBytes} bytes`, options);
+    req.resume();
+    return;
+  }
+  const controller = new AbortController();
+  let finished = false;
+  res.once("finish", () => {
+    finished = true;
+  });
+  res.once("close", () => {
+    if (!finished) controller.abort();
+  });
+  const request: ReceivedRequest = {
+    method: req.method ?? "GET",
+    target,
+    version: req.httpVersion === "1.0" ? "1.0" : "1.1",
+    headers: new HeaderList(raw),
+    body: hasBody(req) ? req : null,
+    contentLength: declaredLength(req),
+    remoteAddress: req.socket.remoteAddress ?? "",
+    remotePort: req.socket.remotePort ?? 0,
+  };
+  if (request.body === null) req.resume();
+  options.handle(request, controller.signal).then(
+    (response) => writeResponse(res, response, request),
+    (e: unknown) => {
+      // The handler answers its own errors; anything reaching here is a bug, answered without detail.
+      if (!res.headersSent) refuse(res, 500, "internal error", options);
+      else res.destroy(e as Error);
+    },
+  );
+}
+
+function writeResponse(res: ServerResponse, response: ProxyResponse, request: ProxyRequest): void {
+  if (res.destroyed) {
+    response.body?.destroy();
+    return;
+  }
+  const raw = response.headers.toRaw();
+  res.writeHead(response.status, response.statusText || undefined, raw as unknown as Record<string, string>);
+  const bodyless = request.method === "HEAD" || response.status === 204 || response.status === 304;
+  if (response.body === null || bodyless) {
+    response.body?.resume();
+    res.end();
+    return;
+  }
+  pipeline(response.body, res, (err) => {
+    // A body that broke half-way cannot be answered with an error any more: the client connection is cut so
+    // that it cannot mistake a truncated body for a whole one.
+    if (err) res.destroy();
+  });
+}

@@ -1,0 +1,89 @@
+// Caches bindings of (dtab, logical path) to bound trees, kept live by observation and released when evicted.
+
+import type { Activity, BoundName, Closable, Dtab, NameTree, Path, State } from "../naming/index.ts";
+import { Lru } from "./lru.ts";
+
+/** A live binding: its latest state, updated as namers and the dtab change. */
+export class Binding {
+  state: State<NameTree<BoundName>> = { kind: "pending" };
+  #sub: Closable | undefined;
+  #waiters: (() => void)[] = [];
+
+  constructor(activity: Activity<NameTree<BoundName>>) {
+    this.#sub = activity.observe((s) => {
+      this.state = s;
+      if (s.kind !== "pending") {
+        const ws = this.#waiters;
+        this.#waiters = [];
+        for (const w of ws) w();
+      }
+    });
+  }
+
+  /** Resolves true once the state is not Pending, false after `timeoutMs`. */
+  ready(timeoutMs: number): Promise<boolean> {
+    if (this.state.kind !== "pending") return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.#waiters = this.#waiters.filter((w) => w !== waiter);
+        resolve(false);
+      }, timeoutMs);
+      this.#waiters.push(waiter);
+    });
+  }
+
+  close(): void {
+    this.#sub?.close();
+    this.#sub = undefined;
+  }
+}
+
+export interface BindingCacheOptions {
+  readonly bind: (dtab: Dtab, path: Path) => Activity<NameTree<BoundName>>;
+  readonly max: number;
+  readonly idleTtlMs: number;
+  readonly now: () => number;
+}
+
+export class BindingCache {
+  readonly #bind: BindingCacheOptions["bind"];
+  readonly #lru: Lru<Binding>;
+  misses = 0;
+
+  constructor(options: BindingCacheOptions) {
+    this.#bind = options.bind;
+    this.#lru = new Lru<Binding>({
+      max: options.max,
+      idleTtlMs: options.idleTtlMs,
+      now: options.now,
+      onEvict: (_k, b) => b.close(),
+    });
+  }
+
+  get(dtab: Dtab, path: Path): Binding {
+    const key = dtab.isEmpty ? path.show : `${dtab.show}\n${path.show}`;
+    const { value, created } = this.#lru.getOrCreate(key, () => new Binding(this.#bind(dtab, path)));
+    if (created) this.misses++;
+    return value;
+  }
+
+  get evictions(): number {
+    return this.#lru.evictions;
+  }
+
+  get size(): number {
+    return this.#lru.size;
+  }
+
+  sweep(): void {
+    this.#lru.sweep();
+  }
+
+  clear(): void {
+    this.#lru.clear();
+  }
+}

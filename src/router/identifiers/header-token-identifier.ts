@@ -1,0 +1,37 @@
+// `io.l5d.header.token` (the default): the raw value of one header, Host unless configured, as one path label.
+
+import { isHeaderName } from "../../http/header-value.ts";
+import { Path } from "../../naming/index.ts";
+import type { Identification, Identifier } from "./identifier.ts";
+
+export interface HeaderTokenOptions {
+  /** The header to read; `Host` by default. */
+  readonly header?: string;
+}
+
+export const HEADER_TOKEN_KIND = "io.l5d.header.token";
+
+/**
+ * Names a request `dstPrefix ++ /<value>`: the first value of the header, as received (case kept, a port kept,
+ * `Host: web:8080` → `/svc/web:8080`), one label however many `/` or `.` it holds. Bytes that are not showable
+ * show as `\xNN`. A missing or empty header leaves the request unidentified.
+ */
+export class HeaderTokenIdentifier implements Identifier {
+  readonly header: string;
+  readonly dstPrefix: Path;
+
+  constructor(options: HeaderTokenOptions, dstPrefix: Path) {
+    const header = options.header ?? "Host";
+    if (!isHeaderName(header))
+      throw new RangeError(`${HEADER_TOKEN_KIND}: invalid header name ${JSON.stringify(header)}`);
+    this.header = header;
+    this.dstPrefix = dstPrefix;
+  }
+
+  identify(request: Parameters<Identifier["identify"]>[0]): Identification {
+    const value = request.headers.get(this.header)?.trim();
+    if (value === undefined) return { kind: "unidentified", reason: `${this.header} header is absent` };
+    if (value === "") return { kind: "unidentified", reason: `${this.header} header is empty` };
+    return { kind: "identified", path: this.dstPrefix.concat(Path.utf8(value)) };
+  }
+}

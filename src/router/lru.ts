@@ -1,0 +1,77 @@
+// A bounded map that forgets its least recently used entries and those idle past a time to live.
+
+export interface LruOptions<V> {
+  readonly max: number;
+  readonly idleTtlMs: number;
+  readonly now: () => number;
+  /** Called for each entry that leaves the map, to release what it holds. */
+  readonly onEvict?: (key: string, value: V) => void;
+}
+
+interface Slot<V> {
+  value: V;
+  lastUsed: number;
+}
+
+export class Lru<V> {
+  readonly #map = new Map<string, Slot<V>>();
+  readonly #options: LruOptions<V>;
+  evictions = 0;
+
+  constructor(options: LruOptions<V>) {
+    this.#options = options;
+  }
+
+  get size(): number {
+    return this.#map.size;
+  }
+
+  /** The value for `key`, marked as just used; `make` builds it when missing. */
+  getOrCreate(key: string, make: () => V): { value: V; created: boolean } {
+    const now = this.#options.now();
+    const slot = this.#map.get(key);
+    if (slot !== undefined) {
+      this.#map.delete(key);
+      this.#map.set(key, slot);
+      slot.lastUsed = now;
+      return { value: slot.value, created: false };
+    }
+    this.sweep(now);
+    const value = make();
+    this.#map.set(key, { value, lastUsed: now });
+    while (this.#map.size > this.#options.max) this.#evictOldest();
+    return { value, created: true };
+  }
+
+  peek(key: string): V | undefined {
+    return this.#map.get(key)?.value;
+  }
+
+  /** Drops entries idle for longer than the time to live (the least recently used come first). */
+  sweep(now = this.#options.now()): void {
+    for (const [key, slot] of this.#map) {
+      if (now - slot.lastUsed < this.#options.idleTtlMs) break;
+      this.#map.delete(key);
+      this.evictions++;
+      this.#options.onEvict?.(key, slot.value);
+    }
+  }
+
+  #evictOldest(): void {
+    const first = this.#map.entries().next();
+    if (first.done) return;
+    const [key, slot] = first.value;
+    this.#map.delete(key);
+    this.evictions++;
+    this.#options.onEvict?.(key, slot.value);
+  }
+
+  *entries(): IterableIterator<[string, V]> {
+    for (const [k, s] of this.#map) yield [k, s.value];
+  }
+
+  clear(): void {
+    for (const [key, slot] of this.#map) this.#options.onEvict?.(key, slot.value);
+    this.#map.clear();
+  }
+}
