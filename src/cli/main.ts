@@ -3,12 +3,14 @@
 import { readFileSync } from "node:fs";
 import { dtabCommand } from "./dtab-command.ts";
 import { UsageError } from "./errors.ts";
+import { proxyCommand } from "./proxy-command.ts";
 
 const USAGE = `Usage: trellis <command> [options]
 
 Trellis is a service mesh: a drop-in successor to Linkerd 1.x and namerd.
 
 Commands:
+  proxy      Run the sidecar proxy from a Linkerd 1.x config file (trellis proxy --help)
   dtab       Work with dtabs offline: show, lookup, delegate (trellis dtab --help)
   version    Print the version of trellis and of the Node.js it runs on
   help       Print this help
@@ -43,6 +45,8 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case "dtab":
         return await dtabCommand(rest, out);
+      case "proxy":
+        return await proxyCommand(rest, out);
       default:
         throw new UsageError(`unknown command '${command}'; run 'trellis --help' for the list`);
     }

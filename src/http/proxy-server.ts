@@ -20,7 +20,7 @@ export interface ProxyServerOptions {
   readonly keepAliveTimeoutMs: number;
   readonly noDelay: boolean;
   /** Answers one request; the signal fires if the client goes away before the answer is complete. */
-  readonly handle: (request: ProxyRequest, signal: AbortSignal) => Promise<ProxyResponse>;
+  readonly handle: (request: ReceivedRequest, signal: AbortSignal) => Promise<ProxyResponse>;
   /** Answers a request the server refused before routing (bad framing, limits); for metrics and logs. */
   readonly onRefused?: (status: number, reason: string) => void;
 }

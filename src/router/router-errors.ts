@@ -1,5 +1,7 @@
 // The errors a router answers itself, each with its HTTP status: Linkerd's ErrorResponder table, in one place.
 
+import type { Dtab } from "../naming/index.ts";
+
 /** An error the proxy answers on its own, marked with `l5d-err`. */
 export class RouterError extends Error {
   readonly status: number;
@@ -25,10 +27,10 @@ export function badRequest(message: string): RouterError {
 }
 
 /** 502: the name bound to nothing that can take requests (Neg, Fail, Empty, no addresses). */
-export function noBrokers(name: string, why: string): RouterError {
+export function noBrokers(name: string, base: Dtab, local: Dtab, why: string): RouterError {
   return new RouterError(
     502,
-    `No hosts are available for ${name}, Dtab.base=[], Dtab.local=[]. ${why}`,
+    `No hosts are available for ${name}, Dtab.base=[${base.show}], Dtab.local=[${local.show}]. ${why}`,
     true,
   );
 }

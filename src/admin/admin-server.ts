@@ -1,0 +1,226 @@
+// The admin server: Linkerd's admin endpoints (ping, metrics, config, delegator, client state, shutdown).
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AdminConfig } from "../config/linker-schema.ts";
+import {
+  ActivityTimeoutError,
+  Dtab,
+  delegateTreeToJson,
+  type NameSyntaxError,
+  readDtab,
+  readPath,
+  resolveAddrs,
+} from "../naming/index.ts";
+import type { RouterView } from "../router/http-router.ts";
+import { JSON_CONTENT_TYPE, type Metrics, metricsJsonResponse } from "../telemetry/index.ts";
+import { clientStateJson } from "./client-state.ts";
+import { type AdminPage, adminIndex, allowed, type PageCategory } from "./pages.ts";
+
+export interface AdminServerOptions {
+  readonly config: AdminConfig;
+  readonly metrics: Metrics;
+  readonly routers: readonly RouterView[];
+  /** The effective config, as served at /config.json. */
+  readonly effectiveConfig: () => unknown;
+  /** Extra pages from telemeters (e.g. `/admin/metrics/prometheus`). */
+  readonly extraPages: ReadonlyMap<string, AdminPage>;
+  /** Asked to shut the process down (POST /admin/shutdown). */
+  readonly shutdown: (graceMs: number | undefined) => void;
+}
+
+/** How long a delegation may take before the answer is 503, as Linkerd's. */
+const DELEGATE_TIMEOUT_MS = 2000;
+const MAX_BODY_BYTES = 64 * 1024;
+
+export function createAdminServer(o: AdminServerOptions): Server {
+  return createServer(
+    { requireHostHeader: false, headersTimeout: 10_000, requestTimeout: 30_000 },
+    (req, res) => {
+      route(req, res, o).catch((e: unknown) => {
+        if (!res.headersSent) send(res, 500, "text/plain", `internal error: ${(e as Error).message}\n`);
+        else res.destroy();
+      });
+    },
+  );
+}
+
+function send(res: ServerResponse, status: number, contentType: string, body: string): void {
+  res.writeHead(status, { "Content-Type": contentType, "Content-Length": Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  send(res, status, JSON_CONTENT_TYPE, JSON.stringify(value));
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new Error("request body too large"));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function categoryOf(path: string): PageCategory {
+  if (path === "/admin/shutdown" || path === "/logging.json") return "control";
+  if (path === "/" || path === "/delegator" || path === "/dashboard") return "ui";
+  return "diagnostics";
+}
+
+async function route(req: IncomingMessage, res: ServerResponse, o: AdminServerOptions): Promise<void> {
+  const url = new URL(req.url ?? "/", "http://admin");
+  const path = url.pathname;
+  if (!allowed(o.config.security, categoryOf(path), path)) {
+    send(res, 404, "text/plain", "not found\n");
+    return;
+  }
+  const method = req.method ?? "GET";
+  const extra = o.extraPages.get(path);
+  if (extra !== undefined) {
+    const page = extra();
+    send(res, page.status, page.contentType, page.body);
+    return;
+  }
+  switch (path) {
+    case "/admin/ping":
+      send(res, 200, "text/plain", "pong");
+      return;
+    case "/admin/metrics.json": {
+      const r = metricsJsonResponse(o.metrics, url.searchParams);
+      send(res, r.status, r.contentType, r.body);
+      return;
+    }
+    case "/config.json":
+      send(res, 200, JSON_CONTENT_TYPE, JSON.stringify(o.effectiveConfig(), configReplacer));
+      return;
+    case "/client_state.json":
+      sendJson(res, 200, clientStateJson(o.routers));
+      return;
+    case "/bound-names.json":
+      sendJson(res, 200, []);
+      return;
+    case "/delegator.json":
+      await delegator(req, res, url, o, method);
+      return;
+    case "/admin/shutdown": {
+      if (method !== "POST") {
+        res.setHeader("Allow", "POST");
+        send(res, 405, "text/plain", "POST to shut down\n");
+        return;
+      }
+      const grace = url.searchParams.get("grace");
+      const graceMs = grace === null ? undefined : parseGrace(grace);
+      send(res, 200, "text/plain", "shutting down\n");
+      o.shutdown(graceMs);
+      return;
+    }
+    case "/":
+    case "/admin":
+    case "/admin/index.txt":
+      send(
+        res,
+        200,
+        path === "/" ? "text/html; charset=utf-8" : "text/plain",
+        adminIndex(path === "/", [...o.extraPages.keys()]),
+      );
+      return;
+    default:
+      send(res, 404, "text/plain", "not found\n");
+  }
+}
+
+/** `10.seconds`, `500.milliseconds`, or a bare number of milliseconds. */
+function parseGrace(text: string): number | undefined {
+  const m = /^(\d+)(?:\.(milliseconds|seconds|minutes))?$/.exec(text);
+  if (m === null) return undefined;
+  const n = Number(m[1]);
+  return m[2] === "seconds" ? n * 1000 : m[2] === "minutes" ? n * 60_000 : n;
+}
+
+/** Shows paths and dtabs in their text form, as Linkerd's /config.json does. */
+function configReplacer(_key: string, value: unknown): unknown {
+  if (value instanceof Dtab) return value.show;
+  return value;
+}
+
+async function delegator(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  o: AdminServerOptions,
+  method: string,
+): Promise<void> {
+  let namespace: string | null;
+  let dtabText: string | null;
+  let pathText: string | null;
+  if (method === "POST") {
+    if (!(req.headers["content-type"] ?? "").startsWith("application/json")) {
+      send(res, 415, "text/plain", "expected a JSON body {namespace, dtab, path}\n");
+      return;
+    }
+    let body: { namespace?: unknown; dtab?: unknown; path?: unknown };
+    try {
+      body = JSON.parse(await readBody(req));
+    } catch (e) {
+      send(res, 400, "text/plain", `Malformed delegation request: ${(e as Error).message}\n`);
+      return;
+    }
+    if (typeof body.dtab !== "string" || typeof body.path !== "string") {
+      send(res, 400, "text/plain", "Malformed delegation request: dtab and path are required strings\n");
+      return;
+    }
+    namespace = typeof body.namespace === "string" ? body.namespace : null;
+    dtabText = body.dtab;
+    pathText = body.path;
+  } else if (method === "GET" || method === "HEAD") {
+    namespace = url.searchParams.get("namespace");
+    dtabText = url.searchParams.get("dtab");
+    pathText = url.searchParams.get("path");
+  } else {
+    res.setHeader("Allow", "GET, POST");
+    send(res, 405, "text/plain", "method not allowed\n");
+    return;
+  }
+  const router = namespace === null ? o.routers[0] : o.routers.find((r) => r.label === namespace);
+  if (router === undefined) {
+    send(res, 404, "text/plain", `no router named ${JSON.stringify(namespace)}\n`);
+    return;
+  }
+  let dtab: Dtab;
+  try {
+    dtab = dtabText === null ? Dtab.empty : readDtab(dtabText);
+  } catch (e) {
+    send(res, 400, "text/plain", `Invalid dtab: ${(e as NameSyntaxError).message}\n`);
+    return;
+  }
+  if (pathText === null) {
+    send(res, 400, "text/plain", "Invalid path: missing path parameter\n");
+    return;
+  }
+  let path: ReturnType<typeof readPath>;
+  try {
+    path = readPath(pathText);
+  } catch (e) {
+    send(res, 400, "text/plain", `Invalid path: ${(e as NameSyntaxError).message}\n`);
+    return;
+  }
+  const started = Date.now();
+  try {
+    const tree = await router.interpreter.delegate(dtab, path).toPromise(DELEGATE_TIMEOUT_MS);
+    const addrs = await resolveAddrs(tree, Math.max(0, DELEGATE_TIMEOUT_MS - (Date.now() - started)));
+    sendJson(res, 200, delegateTreeToJson(tree, addrs));
+  } catch (e) {
+    if (e instanceof ActivityTimeoutError) send(res, 503, "text/plain", "Request timed out.\n");
+    else send(res, 500, "text/plain", `${(e as Error).message}\n`);
+  }
+}
