@@ -138,13 +138,20 @@ export const interpreterKinds = new PluginCategory<Interpreter, InterpreterConte
   }),
 ]);
 
+/** A page rendered piece by piece: its status, content type and body chunks. */
+export interface StreamedPage {
+  readonly status: number;
+  readonly contentType: string;
+  readonly chunks: Iterable<string>;
+}
+
 /** What a telemeter adds to the admin server: pages at paths. */
 export interface Telemeter {
-  readonly adminPages: ReadonlyMap<string, () => { status: number; contentType: string; body: string }>;
+  readonly adminPages: ReadonlyMap<string, () => StreamedPage>;
 }
 
 export interface TelemeterContext {
-  readonly prometheus: (prefix: string | undefined) => { status: number; contentType: string; body: string };
+  readonly prometheus: (prefix: string | undefined) => StreamedPage;
 }
 
 export const telemeterKinds = new PluginCategory<Telemeter, TelemeterContext>("telemeter", [

@@ -11,8 +11,9 @@ import {
   readPath,
   resolveAddrs,
 } from "../naming/index.ts";
+import type { StreamedPage } from "../plugins.ts";
 import type { RouterView } from "../router/http-router.ts";
-import { JSON_CONTENT_TYPE, type Metrics, metricsJsonResponse } from "../telemetry/index.ts";
+import { JSON_CONTENT_TYPE, type Metrics, metricsJsonStream, paced } from "../telemetry/index.ts";
 import { clientStateJson } from "./client-state.ts";
 import { type AdminPage, adminIndex, allowed, type PageCategory } from "./pages.ts";
 
@@ -47,6 +48,18 @@ export function createAdminServer(o: AdminServerOptions): Server {
 function send(res: ServerResponse, status: number, contentType: string, body: string): void {
   res.writeHead(status, { "Content-Type": contentType, "Content-Length": Buffer.byteLength(body) });
   res.end(body);
+}
+
+/**
+ * Writes a rendered metrics page in slices of about a millisecond, giving the event loop a turn in between,
+ * so that a scrape of thousands of metrics never stalls the requests the proxy is carrying.
+ */
+async function sendStream(res: ServerResponse, page: StreamedPage): Promise<void> {
+  res.writeHead(page.status, { "Content-Type": page.contentType });
+  for await (const chunk of paced(page.chunks)) {
+    if (!res.write(chunk)) await new Promise((r) => res.once("drain", r));
+  }
+  res.end();
 }
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {
@@ -87,19 +100,16 @@ async function route(req: IncomingMessage, res: ServerResponse, o: AdminServerOp
   const method = req.method ?? "GET";
   const extra = o.extraPages.get(path);
   if (extra !== undefined) {
-    const page = extra();
-    send(res, page.status, page.contentType, page.body);
+    await sendStream(res, extra());
     return;
   }
   switch (path) {
     case "/admin/ping":
       send(res, 200, "text/plain", "pong");
       return;
-    case "/admin/metrics.json": {
-      const r = metricsJsonResponse(o.metrics, url.searchParams);
-      send(res, r.status, r.contentType, r.body);
+    case "/admin/metrics.json":
+      await sendStream(res, metricsJsonStream(o.metrics, url.searchParams));
       return;
-    }
     case "/config.json":
       send(res, 200, JSON_CONTENT_TYPE, JSON.stringify(o.effectiveConfig(), configReplacer));
       return;

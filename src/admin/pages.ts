@@ -1,10 +1,12 @@
 // Which admin pages exist, which category each is in, and the `admin.security` rule that decides if it is served.
 
 import type { AdminConfig } from "../config/linker-schema.ts";
+import type { StreamedPage } from "../plugins.ts";
 
 export type PageCategory = "ui" | "control" | "diagnostics";
 
-export type AdminPage = () => { status: number; contentType: string; body: string };
+/** A page a telemeter adds, rendered on each request. */
+export type AdminPage = () => StreamedPage;
 
 const PAGES: readonly [string, string][] = [
   ["/admin/ping", "liveness: answers pong"],

@@ -16,7 +16,7 @@ import {
 import type { Random } from "../router/balancer.ts";
 import { HttpRouter } from "../router/http-router.ts";
 import { firstOf } from "../router/identifiers/index.ts";
-import { Metrics, prometheusResponse, startSnapshotTimer } from "../telemetry/index.ts";
+import { Metrics, prometheusStream, startSnapshotTimer } from "../telemetry/index.ts";
 import { RouterServer } from "./router-server.ts";
 
 export interface LinkerOptions {
@@ -64,7 +64,7 @@ export class Linker {
     const pages = new Map<string, AdminPage>();
     for (const t of config.telemetry) {
       const telemeter = telemeterKinds.make(t, {
-        prometheus: (prefix) => prometheusResponse(this.metrics, { prefix }),
+        prometheus: (prefix) => prometheusStream(this.metrics, { prefix }),
       });
       for (const [path, page] of telemeter.adminPages) pages.set(path, page);
     }

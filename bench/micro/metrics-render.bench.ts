@@ -8,11 +8,11 @@
 
 import { cpus } from "node:os";
 import { parseArgs } from "node:util";
-import { Metrics } from "./metrics.ts";
-import { paced } from "./pace.ts";
-import { flatJsonChunks, renderFlatJson } from "./render-json.ts";
-import { renderJsonTree } from "./render-json-tree.ts";
-import { prometheusChunks, renderPrometheus } from "./render-prometheus.ts";
+import { Metrics } from "../../src/telemetry/metrics.ts";
+import { paced } from "../../src/telemetry/pace.ts";
+import { flatJsonChunks, renderFlatJson } from "../../src/telemetry/render-json.ts";
+import { renderJsonTree } from "../../src/telemetry/render-json-tree.ts";
+import { prometheusChunks, renderPrometheus } from "../../src/telemetry/render-prometheus.ts";
 
 const { values } = parseArgs({
   options: { clients: { type: "string", default: "1000" }, runs: { type: "string", default: "50" } },
