@@ -1,0 +1,65 @@
+// Loopback helpers for benchmarks: a free port, waiting for a port to accept, and one checked GET.
+
+import { request } from "node:http";
+import { createConnection, createServer } from "node:net";
+
+/** A port the OS has just handed out on 127.0.0.1 (for programs, like nginx, that cannot listen on port 0). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen({ host: "127.0.0.1", port: 0 }, () => {
+      const a = s.address();
+      const port = typeof a === "object" && a !== null ? a.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function connectOnce(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: "127.0.0.1", port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+/** Resolves once 127.0.0.1:port accepts a connection; rejects after `timeoutMs`. */
+export async function waitForPort(port: number, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await connectOnce(port)) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`nothing accepts connections on 127.0.0.1:${port} after ${timeoutMs} ms`);
+}
+
+export interface GetResult {
+  readonly status: number;
+  readonly body: string;
+  readonly headers: Record<string, string | string[] | undefined>;
+}
+
+/** One GET to 127.0.0.1:port with the given Host header, on a fresh connection. */
+export function get(port: number, host: string, path = "/", timeoutMs = 5000): Promise<GetResult> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: "127.0.0.1", port, path, headers: { Host: host }, agent: false, timeout: timeoutMs },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => {
+          body += c;
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+        res.on("error", reject);
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error(`GET 127.0.0.1:${port}${path} timed out`)));
+    req.on("error", reject);
+    req.end();
+  });
+}
