@@ -2,7 +2,7 @@
 
 import * as v from "valibot";
 import { PluginCategory, pluginKind } from "./config/registry.ts";
-import { bool, host, int, nonEmptyStr, path, port, prefixPath, str } from "./config/schema-kit.ts";
+import { bool, headerName, host, int, path, port, prefixPath, str } from "./config/schema-kit.ts";
 import type { HostLookup } from "./namers/inet/resolver.ts";
 import type {
   Activity,
@@ -41,7 +41,7 @@ export interface IdentifierContext {
 export const identifierKinds = new PluginCategory<Identifier, IdentifierContext>("identifier", [
   pluginKind({
     kind: headerTokenKind.kind,
-    entries: { header: v.optional(nonEmptyStr(), "Host") },
+    entries: { header: v.optional(headerName(), "Host") },
     make: (c, ctx: IdentifierContext) => headerTokenKind.make(c, ctx.dstPrefix),
   }),
   pluginKind({
@@ -56,7 +56,7 @@ export const identifierKinds = new PluginCategory<Identifier, IdentifierContext>
   }),
   pluginKind({
     kind: headerPathKind.kind,
-    entries: { header: v.optional(nonEmptyStr(), "l5d-name") },
+    entries: { header: v.optional(headerName(), "l5d-name") },
     make: (c, ctx: IdentifierContext) => headerPathKind.make(c, ctx.dstPrefix),
   }),
   pluginKind({

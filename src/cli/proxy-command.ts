@@ -45,7 +45,14 @@ export async function proxyCommand(argv: string[], out: (text: string) => void):
     out("trellis: stopping\n");
     stopping = linker.stop(graceMs).then(() => resolveDone(0));
   };
-  const linker = new Linker(config, { onShutdownRequest: (grace) => stop(grace) });
+  let linker: Linker;
+  try {
+    linker = new Linker(config, { onShutdownRequest: (grace) => stop(grace) });
+  } catch (e) {
+    // A plugin refused its settings in a way the schema could not see.
+    process.stderr.write(`trellis: cannot start: ${(e as Error).message}\n`);
+    return 2;
+  }
   try {
     const listening = await linker.start();
     for (const l of listening) out(`trellis: ${l.what} listening on ${l.ip}:${l.port}\n`);

@@ -2,7 +2,19 @@
 
 import * as v from "valibot";
 import type { PluginCategory, PluginConfig } from "./registry.ts";
-import { bool, dtab, duration, host, int, nonEmptyStr, path, port, str } from "./schema-kit.ts";
+import {
+  bool,
+  dtab,
+  duration,
+  headerName,
+  host,
+  int,
+  nonEmptyStr,
+  path,
+  port,
+  regex,
+  str,
+} from "./schema-kit.ts";
 
 /** The categories of plugin kinds a linker config refers to. */
 export interface LinkerPluginCategories {
@@ -49,8 +61,8 @@ const adminSecurity = v.strictObject({
   uiEnabled: v.optional(bool(), true),
   controlEnabled: v.optional(bool(), true),
   diagnosticsEnabled: v.optional(bool(), true),
-  pathWhitelist: v.optional(v.array(str()), []),
-  pathBlacklist: v.optional(v.array(str()), []),
+  pathWhitelist: v.optional(v.array(regex()), []),
+  pathBlacklist: v.optional(v.array(regex()), []),
 });
 
 function adminSchema(defaultPort: number) {
@@ -85,7 +97,7 @@ const server = v.strictObject({
   timeoutMs: v.optional(duration()),
   serverSession: v.optional(serverSession),
   maxCallDepth: v.optional(int(1), 1000),
-  timestampHeader: v.optional(nonEmptyStr()),
+  timestampHeader: v.optional(headerName()),
   addForwardedHeader: notYet("servers[].addForwardedHeader"),
   tls: notYet("servers[].tls"),
 });

@@ -43,6 +43,35 @@ export function nonEmptyStr() {
   return v.pipe(str(), v.minLength(1, "expected a non-empty string"));
 }
 
+/** An HTTP header name (a token). */
+export function headerName() {
+  return v.pipe(
+    str(),
+    v.check(
+      (s) => /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(s),
+      (i) => `expected a header name, got ${show(i.input)}`,
+    ),
+  );
+}
+
+/** A regular expression, checked when the config is read rather than when first used. */
+export function regex() {
+  return v.pipe(
+    str(),
+    v.check(
+      (s) => {
+        try {
+          new RegExp(s);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      (i) => `expected a regular expression, got ${show(i.input)}`,
+    ),
+  );
+}
+
 /** An IP address or host name to bind or connect to. */
 export function host() {
   return v.pipe(

@@ -2,38 +2,24 @@
 
 import type { Activity, BoundName, Closable, Dtab, NameTree, Path, State } from "../naming/index.ts";
 import { Lru } from "./lru.ts";
+import { WaitList } from "./wait-list.ts";
 
 /** A live binding: its latest state, updated as namers and the dtab change. */
 export class Binding {
   state: State<NameTree<BoundName>> = { kind: "pending" };
   #sub: Closable | undefined;
-  #waiters: (() => void)[] = [];
+  readonly #ready = new WaitList();
 
   constructor(activity: Activity<NameTree<BoundName>>) {
     this.#sub = activity.observe((s) => {
       this.state = s;
-      if (s.kind !== "pending") {
-        const ws = this.#waiters;
-        this.#waiters = [];
-        for (const w of ws) w();
-      }
+      if (s.kind !== "pending") this.#ready.wake();
     });
   }
 
   /** Resolves true once the state is not Pending, false after `timeoutMs`. */
   ready(timeoutMs: number): Promise<boolean> {
-    if (this.state.kind !== "pending") return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const waiter = () => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-      const timer = setTimeout(() => {
-        this.#waiters = this.#waiters.filter((w) => w !== waiter);
-        resolve(false);
-      }, timeoutMs);
-      this.#waiters.push(waiter);
-    });
+    return this.state.kind !== "pending" ? Promise.resolve(true) : this.#ready.wait(timeoutMs);
   }
 
   close(): void {

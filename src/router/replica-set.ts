@@ -3,6 +3,7 @@
 import { Addr, type BoundName, type Closable, type Path } from "../naming/index.ts";
 import { pickLeastLoaded, type Random } from "./balancer.ts";
 import { Endpoint, type EndpointOptions } from "./endpoint.ts";
+import { WaitList } from "./wait-list.ts";
 
 /** What a pick gives: an endpoint, or why there is none (the Addr is Neg, Failed, empty) or none yet (Pending). */
 export type Pick =
@@ -18,7 +19,7 @@ export class ReplicaSet {
   #list: Endpoint[] = [];
   #addr: Addr = Addr.pending;
   #sub: Closable | undefined;
-  #waiters: (() => void)[] = [];
+  readonly #ready = new WaitList();
   lastUsed: number;
 
   constructor(bound: BoundName, random: Random, now: number, endpointOptions: EndpointOptions = {}) {
@@ -58,11 +59,7 @@ export class ReplicaSet {
       this.#list = [...this.#endpoints.values()];
     }
     // Neg and Failed keep the endpoints of the last Bound answer out of use but do not tear them down.
-    if (addr.kind !== "pending") {
-      const waiters = this.#waiters;
-      this.#waiters = [];
-      for (const w of waiters) w();
-    }
+    if (addr.kind !== "pending") this.#ready.wake();
   }
 
   pick(): Pick {
@@ -82,19 +79,10 @@ export class ReplicaSet {
   }
 
   /** Resolves true once the Addr is no longer Pending (at once if it is not), false after `timeoutMs`. */
-  ready(timeoutMs: number): Promise<boolean> {
-    if (this.#addr.kind !== "pending") return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const waiter = () => {
-        clearTimeout(timer);
-        resolve(this.#addr.kind !== "pending");
-      };
-      const timer = setTimeout(() => {
-        this.#waiters = this.#waiters.filter((w) => w !== waiter);
-        resolve(false);
-      }, timeoutMs);
-      this.#waiters.push(waiter);
-    });
+  async ready(timeoutMs: number): Promise<boolean> {
+    if (this.#addr.kind !== "pending") return true;
+    await this.#ready.wait(timeoutMs);
+    return this.#addr.kind !== "pending";
   }
 
   close(): void {
@@ -103,8 +91,6 @@ export class ReplicaSet {
     for (const e of this.#endpoints.values()) e.close();
     this.#endpoints.clear();
     this.#list = [];
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const w of waiters) w();
+    this.#ready.wake();
   }
 }

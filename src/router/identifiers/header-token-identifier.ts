@@ -2,7 +2,7 @@
 
 import { isHeaderName } from "../../http/header-value.ts";
 import { Path } from "../../naming/index.ts";
-import type { Identification, Identifier } from "./identifier.ts";
+import { headerValue, type Identification, type Identifier } from "./identifier.ts";
 
 export interface HeaderTokenOptions {
   /** The header to read; `Host` by default. */
@@ -29,9 +29,9 @@ export class HeaderTokenIdentifier implements Identifier {
   }
 
   identify(request: Parameters<Identifier["identify"]>[0]): Identification {
-    const value = request.headers.get(this.header)?.trim();
-    if (value === undefined) return { kind: "unidentified", reason: `${this.header} header is absent` };
-    if (value === "") return { kind: "unidentified", reason: `${this.header} header is empty` };
+    const found = headerValue(request, this.header);
+    if (found.kind !== "value") return found;
+    const value = found.value;
     return { kind: "identified", path: this.dstPrefix.concat(Path.utf8(value)) };
   }
 }

@@ -32,3 +32,14 @@ export function firstOf(identifiers: readonly Identifier[]): Identifier {
     },
   };
 }
+
+/** The trimmed first value of `header`, or the unidentification that its absence or emptiness means. */
+export function headerValue(
+  request: Pick<ProxyRequest, "headers">,
+  header: string,
+): { kind: "value"; value: string } | Identification {
+  const value = request.headers.get(header)?.trim();
+  if (value === undefined) return { kind: "unidentified", reason: `${header} header is absent` };
+  if (value === "") return { kind: "unidentified", reason: `${header} header is empty` };
+  return { kind: "value", value };
+}
