@@ -21,7 +21,11 @@ function aptGet(args: readonly string[]): boolean {
  * Makes sure `binary` exists, installing the first of `packages` that installs (as root only). Tries without
  * `apt-get update` first, then once more after it. Returns whether the binary exists afterwards.
  */
-export function ensureDebianBinary(binary: string, packages: readonly string[], log: (s: string) => void): boolean {
+export function ensureDebianBinary(
+  binary: string,
+  packages: readonly string[],
+  log: (s: string) => void,
+): boolean {
   if (existsSync(binary)) return true;
   if (!isRoot()) return false;
   for (const updateFirst of [false, true]) {

@@ -60,11 +60,14 @@ export class ProcessGroup {
     return child;
   }
 
-  /** Stops one child: SIGTERM, then SIGKILL after `graceMs`. */
+  /**
+   * Stops one child: SIGTERM, then SIGKILL after `graceMs` to it and to its own children (nginx workers outlive
+   * a killed master).
+   */
   async stop(child: Child, graceMs = 3000): Promise<void> {
     if (!this.#children.has(child)) return;
     child.process.kill("SIGTERM");
-    const timer = setTimeout(() => child.process.kill("SIGKILL"), graceMs);
+    const timer = setTimeout(() => killHard(child), graceMs);
     await child.exited();
     clearTimeout(timer);
   }
@@ -75,9 +78,20 @@ export class ProcessGroup {
 
   /** Synchronous: SIGKILL to every child still running (for process "exit" handlers). */
   killAllNow(): void {
-    for (const c of this.#children) c.process.kill("SIGKILL");
+    for (const c of this.#children) killHard(c);
     this.#children.clear();
   }
+}
+
+function killHard(child: Child): void {
+  for (const pid of childPids(child.pid)) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+  child.process.kill("SIGKILL");
 }
 
 /**
@@ -97,7 +111,9 @@ export function waitForOutput(child: Child, pattern: RegExp, timeoutMs = 10_000)
       if (check()) return;
       finish();
       reject(
-        new Error(`${child.name} exited (${signal ?? `code ${code}`}) before printing ${pattern}:\n${child.output()}`),
+        new Error(
+          `${child.name} exited (${signal ?? `code ${code}`}) before printing ${pattern}:\n${child.output()}`,
+        ),
       );
     };
     const timer = setTimeout(() => {

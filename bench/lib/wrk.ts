@@ -37,13 +37,15 @@ export function wrkVersion(): string {
   return line.replace(/\s+Copyright.*$/, "").trim() || "unknown";
 }
 
-const UNIT_MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNIT_US: Record<string, number> = { us: 1, ms: 1000, s: 1e6, m: 6e7, h: 3.6e9 };
 
 /** A wrk duration such as `412.00us`, `8.23ms` or `1.02s`, in milliseconds. */
 export function parseWrkTime(text: string): number {
   const m = text.match(/^([\d.]+)(us|ms|s|m|h)$/);
   if (m === null) throw new Error(`wrk: cannot read the time "${text}"`);
-  return Number(m[1]) * (UNIT_MS[m[2] as string] as number);
+  const us = Number(m[1]) * (UNIT_US[m[2] as string] as number);
+  // Rounded to the nanosecond so that 827us reads 0.827, not 0.8270000000000001.
+  return Math.round(us * 1000) / 1e6;
 }
 
 /** A wrk count such as `10122` or `1.49k` (used in the request count line). */
@@ -99,8 +101,12 @@ export async function runWrk(group: ProcessGroup, o: WrkOptions): Promise<WrkRes
   for (const h of o.headers ?? []) args.push("-H", h);
   args.push(o.url);
   const child = group.spawn(`wrk -c${o.connections}`, WRK, args);
+  // wrk stops on its own after the duration; this only guards against a hang.
+  const watchdog = setTimeout(() => child.process.kill("SIGKILL"), (o.durationS + 15) * 1000);
   await child.exited();
+  clearTimeout(watchdog);
   const code = child.process.exitCode;
-  if (code !== 0) throw new Error(`wrk ${args.join(" ")} failed (${code ?? child.process.signalCode}):\n${child.output()}`);
+  if (code !== 0)
+    throw new Error(`wrk ${args.join(" ")} failed (${code ?? child.process.signalCode}):\n${child.output()}`);
   return parseWrkOutput(child.output(), o.connections, o.durationS);
 }

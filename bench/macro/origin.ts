@@ -21,7 +21,9 @@ server.keepAliveTimeout = 120_000;
 const port = Number(process.argv[2] ?? "0");
 server.listen({ host: "127.0.0.1", port }, () => {
   const a = server.address();
-  process.stdout.write(`origin listening on 127.0.0.1:${typeof a === "object" && a !== null ? a.port : port}\n`);
+  process.stdout.write(
+    `origin listening on 127.0.0.1:${typeof a === "object" && a !== null ? a.port : port}\n`,
+  );
 });
 
 const stop = () => {

@@ -2,7 +2,6 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { pipeline } from "node:stream";
 import { HeaderList } from "./header-list.ts";
 import type { ProxyRequest, ProxyResponse } from "./message.ts";
 
@@ -156,9 +155,16 @@ function writeResponse(res: ServerResponse, response: ProxyResponse, request: Pr
     res.end();
     return;
   }
-  pipeline(response.body, res, (err) => {
-    // A body that broke half-way cannot be answered with an error any more: the client connection is cut so
-    // that it cannot mistake a truncated body for a whole one.
-    if (err) res.destroy();
+  // pipe() rather than pipeline(): the latter builds an AbortController per call, a measurable share of a request.
+  const body = response.body;
+  body.pipe(res);
+  body.once("error", () => res.destroy());
+  // A body that broke half-way cannot be answered with an error any more: the client connection is cut so that
+  // it cannot mistake a truncated body for a whole one.
+  body.once("close", () => {
+    if (!body.readableEnded) res.destroy();
+  });
+  res.once("close", () => {
+    if (!body.readableEnded) body.destroy();
   });
 }
