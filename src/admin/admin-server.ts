@@ -157,10 +157,10 @@ function parseGrace(text: string): number | undefined {
   return m[2] === "seconds" ? n * 1000 : m[2] === "minutes" ? n * 60_000 : n;
 }
 
-/** Shows paths and dtabs in their text form, as Linkerd's /config.json does. */
-function configReplacer(_key: string, value: unknown): unknown {
-  if (value instanceof Dtab) return value.show;
-  return value;
+/** Shows dtabs in their text form, as Linkerd's /config.json does (the original value, before its toJSON). */
+function configReplacer(this: Record<string, unknown>, key: string, value: unknown): unknown {
+  const original = this[key];
+  return original instanceof Dtab ? original.show : value;
 }
 
 async function delegator(

@@ -53,6 +53,15 @@ export async function proxyCommand(argv: string[], out: (text: string) => void):
     process.stderr.write(`trellis: cannot start: ${(e as Error).message}\n`);
     return 2;
   }
+  // Signals are handled from before the first socket opens, so that none can kill the process half-started.
+  let started = false;
+  let signalled = false;
+  const onSignal = () => {
+    if (started) stop();
+    else signalled = true;
+  };
+  process.once("SIGTERM", onSignal);
+  process.once("SIGINT", onSignal);
   try {
     const listening = await linker.start();
     for (const l of listening) out(`trellis: ${l.what} listening on ${l.ip}:${l.port}\n`);
@@ -60,7 +69,7 @@ export async function proxyCommand(argv: string[], out: (text: string) => void):
     process.stderr.write(`trellis: ${(e as Error).message}\n`);
     return 1;
   }
-  process.once("SIGTERM", () => stop());
-  process.once("SIGINT", () => stop());
+  started = true;
+  if (signalled) stop();
   return done;
 }

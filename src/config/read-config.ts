@@ -23,6 +23,14 @@ export function readConfigText(location: string): string {
  */
 export function parseConfigText(text: string, source: string): unknown {
   const json = text.trimStart().startsWith("{");
+  if (json) {
+    // JSON is strict JSON: the YAML parser below would also take trailing commas and comments.
+    try {
+      JSON.parse(text);
+    } catch (e) {
+      throw new ConfigError(source, [{ path: "", message: `JSON syntax: ${(e as Error).message}` }]);
+    }
+  }
   try {
     const data = load(text, { filename: source, json: false });
     return data ?? {};

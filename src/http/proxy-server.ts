@@ -1,6 +1,6 @@
 // The HTTP/1.1 server side of a router: strict parsing, limits, and streaming the router's answer back.
 
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { HeaderList } from "./header-list.ts";
 import type { ProxyRequest, ProxyResponse } from "./message.ts";
@@ -11,10 +11,14 @@ export const MAX_HEADER_LINES = 100;
 export interface ProxyServerOptions {
   /** Most bytes of request head (request line and headers) accepted: Linkerd's maxHeadersKB + maxInitialLineKB. */
   readonly maxHeaderBytes: number;
+  /** Most bytes of header lines alone (Linkerd's maxHeadersKB); more is answered 431. */
+  readonly maxHeaderLinesBytes: number;
   /** Most bytes in the request target; longer is answered 414. */
   readonly maxTargetBytes: number;
   /** Time allowed for a client to send the request head. */
   readonly headersTimeoutMs: number;
+  /** Time allowed for a client to send the whole request, body included. */
+  readonly requestTimeoutMs: number;
   /** How long an idle keep-alive connection from a client is kept. */
   readonly keepAliveTimeoutMs: number;
   readonly noDelay: boolean;
@@ -24,8 +28,12 @@ export interface ProxyServerOptions {
   readonly onRefused?: (status: number, reason: string) => void;
 }
 
+/** Connections on which a request was refused: nothing more is read from them, even if already pipelined. */
+const refusedSockets = new WeakSet<Socket>();
+
 function refuse(res: ServerResponse, status: number, reason: string, options: ProxyServerOptions): void {
   options.onRefused?.(status, reason);
+  if (res.req?.socket) refusedSockets.add(res.req.socket);
   const body = `${reason}\n`;
   res.writeHead(status, {
     "Content-Type": "text/plain; charset=utf-8",
@@ -33,6 +41,13 @@ function refuse(res: ServerResponse, status: number, reason: string, options: Pr
     Connection: "close",
   });
   res.end(body);
+}
+
+/** The bytes the header lines took on the wire (`name: value` and CRLF each). */
+function headerBytes(raw: readonly string[]): number {
+  let n = 0;
+  for (let i = 0; i < raw.length; i += 2) n += (raw[i] as string).length + (raw[i + 1] as string).length + 4;
+  return n;
 }
 
 function hostCount(raw: readonly string[]): number {
@@ -67,7 +82,9 @@ export function createProxyServer(options: ProxyServerOptions): Server {
       joinDuplicateHeaders: false,
       requireHostHeader: true,
       headersTimeout: options.headersTimeoutMs,
-      requestTimeout: 0,
+      requestTimeout: options.requestTimeoutMs,
+      // Node enforces the two timeouts above only when it checks, every 30 s unless told otherwise.
+      connectionsCheckingInterval: Math.min(1000, options.headersTimeoutMs),
       keepAliveTimeout: options.keepAliveTimeoutMs,
       noDelay: options.noDelay,
     },
@@ -76,6 +93,24 @@ export function createProxyServer(options: ProxyServerOptions): Server {
   // Node drops headers past this count from req.headers but still frames with them (CVE-2026-58044);
   // a count above our own limit is refused in onRequest, so what is checked is what is framed.
   server.maxHeadersCount = MAX_HEADER_LINES + 1;
+  server.on("upgrade", (req: IncomingMessage, socket: Socket) => {
+    // Node stops parsing a connection after a request that asks to upgrade. Trellis does not tunnel (as Linkerd
+    // 1), so the request is answered as an ordinary one, without its Upgrade header, and the connection is
+    // closed after the answer: a request pipelined behind it is never read, rather than silently dropped.
+    socket.on("error", () => socket.destroy());
+    const res = new ServerResponse(req);
+    res.shouldKeepAlive = false;
+    res.assignSocket(socket);
+    res.once("finish", () => {
+      res.detachSocket(socket);
+      socket.end();
+    });
+    if (hasBody(req)) {
+      refuse(res, 400, "a request that asks to upgrade cannot carry a body here", options);
+      return;
+    }
+    onRequest(req, res, options);
+  });
   server.on("connect", (_req: IncomingMessage, socket: Socket) => {
     options.onRefused?.(405, "CONNECT is not supported");
     socket.end("HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
@@ -96,9 +131,26 @@ export function createProxyServer(options: ProxyServerOptions): Server {
 }
 
 function onRequest(req: IncomingMessage, res: ServerResponse, options: ProxyServerOptions): void {
+  if (refusedSockets.has(req.socket)) {
+    // Pipelined behind a refused request on a connection that is closing: never forwarded.
+    res.destroy();
+    return;
+  }
   const raw = req.rawHeaders;
   if (raw.length / 2 > MAX_HEADER_LINES) {
     refuse(res, 431, `too many header lines (more than ${MAX_HEADER_LINES})`, options);
+    req.resume();
+    return;
+  }
+  if (headerBytes(raw) > options.maxHeaderLinesBytes) {
+    refuse(res, 431, `header lines longer than ${options.maxHeaderLinesBytes} bytes in all`, options);
+    req.resume();
+    return;
+  }
+  const te = req.headers["transfer-encoding"];
+  if (te !== undefined && !/^\s*chunked\s*$/i.test(te)) {
+    // A coding besides chunked would be lost when the body is re-framed (RFC 9112 6.1: answer 501).
+    refuse(res, 501, `Transfer-Encoding ${JSON.stringify(te)} is not supported (only chunked)`, options);
     req.resume();
     return;
   }

@@ -109,6 +109,7 @@ export class Linker {
         metrics: scope,
         maxHeaderBytes: (rc.maxHeadersKB + rc.maxInitialLineKB) * 1024,
         maxTargetBytes: rc.maxInitialLineKB * 1024,
+        maxHeaderLinesBytes: rc.maxHeadersKB * 1024,
       });
       this.servers.push({ router: rc.label, server });
     }

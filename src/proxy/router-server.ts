@@ -16,10 +16,14 @@ export interface RouterServerOptions {
   readonly metrics: MetricsScope;
   readonly maxHeaderBytes: number;
   readonly maxTargetBytes: number;
+  /** Linkerd's maxHeadersKB, in bytes: the header lines alone. */
+  readonly maxHeaderLinesBytes: number;
 }
 
 /** Time a client has to send a request head before the connection is closed. */
 const HEADERS_TIMEOUT_MS = 10_000;
+/** Time a client has to send a whole request, body included (a slow body is cut off after it). */
+const REQUEST_TIMEOUT_MS = 60_000;
 /** How long an idle keep-alive client connection is kept open. */
 const KEEP_ALIVE_TIMEOUT_MS = 10_000;
 
@@ -38,10 +42,15 @@ export class RouterServer {
       maxHeaderBytes: options.maxHeaderBytes,
       maxTargetBytes: options.maxTargetBytes,
       headersTimeoutMs: HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: REQUEST_TIMEOUT_MS,
+      maxHeaderLinesBytes: options.maxHeaderLinesBytes,
       keepAliveTimeoutMs: c.serverSession?.idleTimeMs ?? KEEP_ALIVE_TIMEOUT_MS,
       noDelay: c.socketOptions?.noDelay ?? true,
       handle: (req, signal) => this.#handle(req, signal),
-      onRefused: (status) => this.#stats?.finished(status, 0),
+      onRefused: (status) => {
+        this.#stats?.started();
+        this.#stats?.finished(status, 0);
+      },
     });
   }
 

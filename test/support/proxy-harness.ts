@@ -6,9 +6,9 @@ import { EventEmitter, once } from "node:events";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import {
   createServer,
+  request as httpRequest,
   type IncomingHttpHeaders,
   type IncomingMessage,
-  request as httpRequest,
   type Server,
   type ServerResponse,
 } from "node:http";
@@ -58,6 +58,8 @@ export interface StartOptions {
   readonly nodeArgs?: readonly string[];
   /** Extra environment variables. */
   readonly env?: Readonly<Record<string, string>>;
+  /** Written to the process's standard input, which is then closed (for `trellis proxy -`). */
+  readonly stdin?: string;
 }
 
 const live = new Set<ChildProcess>();
@@ -75,7 +77,11 @@ function childEnv(extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessE
   return { ...env, ...extra };
 }
 
-function spawnTrellis(args: readonly string[], options: StartOptions, stdin: "ignore" | "pipe"): ChildProcess {
+function spawnTrellis(
+  args: readonly string[],
+  options: StartOptions,
+  stdin: "ignore" | "pipe",
+): ChildProcess {
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), TRELLIS_BIN, ...args], {
     cwd: REPO_ROOT,
     env: childEnv(options.env),
@@ -106,6 +112,7 @@ export class ProxyProcess {
   readonly lines: string[] = [];
   readonly exited: Promise<Exit>;
   #stderr = "";
+  readonly #lineEvents = new EventEmitter();
 
   constructor(child: ChildProcess) {
     this.child = child;
@@ -133,12 +140,29 @@ export class ProxyProcess {
     return port;
   }
 
+  /** Resolves with the first line on standard output (already printed or to come) that matches `pattern`. */
+  line(pattern: RegExp): Promise<string> {
+    const seen = this.lines.find((l) => pattern.test(l));
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const onLine = (l: string) => {
+        if (pattern.test(l)) {
+          this.#lineEvents.off("line", onLine);
+          resolve(l);
+        }
+      };
+      this.#lineEvents.on("line", onLine);
+      void this.exited.then(() => reject(new Error(`exited without printing ${pattern}`)));
+    });
+  }
+
   /** Waits for a listening line per server and one for the admin server (printed last). */
   async ready(): Promise<this> {
     const rl = createInterface({ input: this.child.stdout! });
     const ready = new Promise<void>((resolve, reject) => {
       rl.on("line", (line) => {
         this.lines.push(line);
+        this.#lineEvents.emit("line", line);
         const router = /^trellis: router (.+) listening on (\S+):(\d+)$/.exec(line);
         if (router) {
           const ports = this.routers.get(router[1] as string) ?? [];
@@ -202,12 +226,18 @@ export class ProxyProcess {
 
 /** Starts `trellis proxy CONFIG_FILE` and waits until every listener is up. */
 export async function startProxy(configFile: string, options: StartOptions = {}): Promise<ProxyProcess> {
-  const proxy = new ProxyProcess(spawnTrellis(["proxy", configFile], options, "ignore"));
-  return proxy.ready();
+  const child = spawnTrellis(["proxy", configFile], options, options.stdin === undefined ? "ignore" : "pipe");
+  child.stdin?.on("error", () => {});
+  child.stdin?.end(options.stdin);
+  return new ProxyProcess(child).ready();
 }
 
 /** Writes `configText` into `dir`, then `startProxy`. */
-export function startProxyWith(dir: string, configText: string, options: StartOptions = {}): Promise<ProxyProcess> {
+export function startProxyWith(
+  dir: string,
+  configText: string,
+  options: StartOptions = {},
+): Promise<ProxyProcess> {
   return startProxy(writeConfig(dir, configText), options);
 }
 
@@ -218,17 +248,20 @@ export interface Finished extends Exit {
 
 /**
  * Runs `trellis ARGS` to its end (for configs that must be refused), with `stdin` as standard input; SIGKILLed
- * after `timeoutMs` (then `code` is null), so a process that starts when it should not cannot hang the test.
+ * after `timeoutMs` or as soon as its standard output matches `killWhen` (then `code` is null), so a process
+ * that starts when it should not cannot hang the test.
  */
 export async function runTrellis(
   args: readonly string[],
-  options: StartOptions & { stdin?: string; timeoutMs?: number } = {},
+  options: StartOptions & { timeoutMs?: number; killWhen?: RegExp } = {},
 ): Promise<Finished> {
   const child = spawnTrellis(args, options, "pipe");
+  child.stdin?.on("error", () => {});
   let stdout = "";
   let stderr = "";
   child.stdout?.on("data", (d: Buffer) => {
     stdout += d.toString();
+    if (options.killWhen?.test(stdout)) child.kill("SIGKILL");
   });
   child.stderr?.on("data", (d: Buffer) => {
     stderr += d.toString();
@@ -428,7 +461,12 @@ export function send(port: number, options: SendOptions = {}): Promise<Reply> {
     ? (options.headers as readonly (readonly [string, string])[])
     : Object.entries(options.headers ?? {});
   const flat: string[] = [];
+  // Node adds no Host of its own when headers come as a list.
+  if (!pairs.some(([k]) => k.toLowerCase() === "host")) flat.push("Host", `127.0.0.1:${port}`);
   for (const [k, v] of pairs) flat.push(k, v);
+  const framed = pairs.some(([k]) => /^(content-length|transfer-encoding)$/i.test(k));
+  if (options.body !== undefined && !framed)
+    flat.push("Content-Length", String(Buffer.byteLength(options.body)));
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       {
@@ -438,7 +476,6 @@ export function send(port: number, options: SendOptions = {}): Promise<Reply> {
         path: options.path ?? "/",
         headers: flat as unknown as Record<string, string>,
         agent: false,
-        setHost: !pairs.some(([k]) => k.toLowerCase() === "host"),
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -542,6 +579,11 @@ export class RawConnection {
     this.socket.write(data);
   }
 
+  /** Bytes received and not read yet. */
+  get unread(): number {
+    return this.#buffer.length;
+  }
+
   /** Whether the peer has closed (or reset) the connection. */
   get ended(): boolean {
     return this.#ended;
@@ -560,6 +602,15 @@ export class RawConnection {
     return true;
   }
 
+  /** Where `text` starts in the unread bytes, waiting for more as needed; -1 if the connection ends first. */
+  async #find(text: string, timeoutMs: number): Promise<number> {
+    for (;;) {
+      const at = this.#buffer.indexOf(text);
+      if (at >= 0) return at;
+      if (!(await this.#more(timeoutMs))) return -1;
+    }
+  }
+
   #text(): string {
     return this.#buffer.subarray(0, 400).toString("latin1");
   }
@@ -571,11 +622,9 @@ export class RawConnection {
    */
   async readResponse(options: { head?: boolean; timeoutMs?: number } = {}): Promise<RawResponse> {
     const timeoutMs = options.timeoutMs ?? 10_000;
-    let end: number;
-    while ((end = this.#buffer.indexOf("\r\n\r\n")) < 0) {
-      if (!(await this.#more(timeoutMs))) {
-        throw new Error(`connection closed before a response head; got ${JSON.stringify(this.#text())}`);
-      }
+    const end = await this.#find("\r\n\r\n", timeoutMs);
+    if (end < 0) {
+      throw new Error(`connection closed before a response head; got ${JSON.stringify(this.#text())}`);
     }
     const head = this.#buffer.subarray(0, end).toString("latin1").split("\r\n");
     this.#buffer = this.#buffer.subarray(end + 4);
@@ -618,19 +667,18 @@ export class RawConnection {
     const parts: Buffer[] = [];
     const cut = () => makeResponse(statusLine, headers, Buffer.concat(parts), false);
     for (;;) {
-      let eol: number;
-      while ((eol = this.#buffer.indexOf("\r\n")) < 0) if (!(await this.#more(timeoutMs))) return cut();
+      const eol = await this.#find("\r\n", timeoutMs);
+      if (eol < 0) return cut();
       const size = Number.parseInt(this.#buffer.subarray(0, eol).toString("latin1"), 16);
       this.#buffer = this.#buffer.subarray(eol + 2);
       if (size === 0) {
         // Trailers, if any, end with an empty line.
-        let t: number;
-        while ((t = this.#buffer.indexOf("\r\n")) !== 0) {
-          if (t < 0) {
-            if (!(await this.#more(timeoutMs))) return cut();
-          } else this.#buffer = this.#buffer.subarray(t + 2);
+        for (;;) {
+          const t = await this.#find("\r\n", timeoutMs);
+          if (t < 0) return cut();
+          this.#buffer = this.#buffer.subarray(t + 2);
+          if (t === 0) break;
         }
-        this.#buffer = this.#buffer.subarray(2);
         return makeResponse(statusLine, headers, Buffer.concat(parts), true);
       }
       while (this.#buffer.length < size + 2) if (!(await this.#more(timeoutMs))) return cut();
@@ -683,7 +731,10 @@ export function head(requestLine: string, headers: readonly (readonly [string, s
   return `${requestLine}\r\n${headers.map(([k, v]) => `${k}: ${v}\r\n`).join("")}\r\n`;
 }
 
-/** Decodes an `l5d-err` header value (URL-encoded). */
-export function l5dErr(value: string | undefined): string | undefined {
-  return value === undefined ? undefined : decodeURIComponent(value.replaceAll("+", " "));
+/** Decodes an `l5d-err` header value (URL-encoded as Java's URLEncoder does: `+` a space, `%XX` a byte). */
+export function l5dErr(value: string | string[] | undefined): string | undefined {
+  if (Array.isArray(value)) value = value[0];
+  return value?.replace(/\+|%([0-9A-Fa-f]{2})/g, (m, hex: string | undefined) =>
+    m === "+" ? " " : String.fromCharCode(Number.parseInt(hex as string, 16)),
+  );
 }
