@@ -24,9 +24,16 @@ const OUTPUT_KEPT = 64 * 1024;
 export class ProcessGroup {
   readonly #children = new Set<Child>();
 
-  spawn(name: string, command: string, args: readonly string[], env?: NodeJS.ProcessEnv): Child {
+  /** Starts a child; `stdin: "pipe"` leaves its standard input open for writing (`child.process.stdin`). */
+  spawn(
+    name: string,
+    command: string,
+    args: readonly string[],
+    env?: NodeJS.ProcessEnv,
+    options: { readonly stdin?: "pipe" | "ignore" } = {},
+  ): Child {
     const proc = spawn(command, args, {
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: [options.stdin ?? "ignore", "pipe", "pipe"],
       env: env ?? process.env,
     });
     if (proc.pid === undefined) {

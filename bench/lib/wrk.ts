@@ -11,6 +11,10 @@ export interface WrkOptions {
   readonly connections: number;
   readonly durationS: number;
   readonly headers?: readonly string[];
+  /** A Lua script for wrk (`-s`), e.g. one that rotates the Host header. */
+  readonly script?: string;
+  /** Rewrites the command line, e.g. to pin wrk to a CPU with taskset. */
+  readonly wrap?: (command: string, args: readonly string[]) => [string, string[]];
 }
 
 export interface WrkResult {
@@ -99,8 +103,10 @@ export function parseWrkOutput(raw: string, connections: number, durationS: numb
 export async function runWrk(group: ProcessGroup, o: WrkOptions): Promise<WrkResult> {
   const args = [`-t${o.threads}`, `-c${o.connections}`, `-d${o.durationS}s`, "--latency"];
   for (const h of o.headers ?? []) args.push("-H", h);
+  if (o.script !== undefined) args.push("-s", o.script);
   args.push(o.url);
-  const child = group.spawn(`wrk -c${o.connections}`, WRK, args);
+  const [command, argv] = o.wrap ? o.wrap(WRK, args) : [WRK, args];
+  const child = group.spawn(`wrk -c${o.connections}`, command, argv);
   // wrk stops on its own after the duration; this only guards against a hang.
   const watchdog = setTimeout(() => child.process.kill("SIGKILL"), (o.durationS + 15) * 1000);
   await child.exited();

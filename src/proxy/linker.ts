@@ -110,6 +110,7 @@ export class Linker {
         maxHeaderBytes: (rc.maxHeadersKB + rc.maxInitialLineKB) * 1024,
         maxTargetBytes: rc.maxInitialLineKB * 1024,
         maxHeaderLinesBytes: rc.maxHeadersKB * 1024,
+        now,
       });
       this.servers.push({ router: rc.label, server });
     }

@@ -1,11 +1,13 @@
 // One listening server of a router: its socket, its limits (maxConcurrentRequests) and its metrics.
 
-import type { Server } from "node:http";
 import type { ServerConfig } from "../config/linker-schema.ts";
-import type { ProxyResponse } from "../http/message.ts";
-import { createProxyServer, type ReceivedRequest } from "../http/proxy-server.ts";
-import type { HttpRouter, ServerPolicy } from "../router/http-router.ts";
-import { overloaded } from "../router/router-errors.ts";
+import type { HeaderList } from "../http/header-list.ts";
+import type { HttpVersion } from "../http/message.ts";
+import type { ConnectionRouter, Exchange } from "../http1/client-connection.ts";
+import { createHttp1Server, type Http1Server } from "../http1/server.ts";
+import type { UpstreamFailure } from "../http1/upstream.ts";
+import type { HttpRouter, Route, ServerPolicy } from "../router/http-router.ts";
+import { overloaded, type RouterError } from "../router/router-errors.ts";
 import { RequestStats } from "../router/router-metrics.ts";
 import type { MetricsScope } from "../telemetry/index.ts";
 
@@ -18,6 +20,7 @@ export interface RouterServerOptions {
   readonly maxTargetBytes: number;
   /** Linkerd's maxHeadersKB, in bytes: the header lines alone. */
   readonly maxHeaderLinesBytes: number;
+  readonly now: () => number;
 }
 
 /** Time a client has to send a request head before the connection is closed. */
@@ -27,42 +30,44 @@ const REQUEST_TIMEOUT_MS = 60_000;
 /** How long an idle keep-alive client connection is kept open. */
 const KEEP_ALIVE_TIMEOUT_MS = 10_000;
 
-export class RouterServer {
+export class RouterServer implements ConnectionRouter {
   readonly config: ServerConfig;
-  readonly server: Server;
-  #inFlight = 0;
-  #stats: RequestStats | undefined;
+  readonly #http: Http1Server;
   readonly #options: RouterServerOptions;
+  readonly #policy: ServerPolicy;
+  /** Made when the server listens, with its real port in the name; no request arrives before. */
+  #stats: RequestStats | undefined;
+  #inFlight = 0;
 
   constructor(options: RouterServerOptions) {
     this.#options = options;
     this.config = options.config;
     const c = options.config;
-    this.server = createProxyServer({
+    this.#policy = {
+      clearContext: c.clearContext,
+      maxCallDepth: c.maxCallDepth,
+      timestampHeader: c.timestampHeader,
+    };
+    this.#http = createHttp1Server(this, {
       maxHeaderBytes: options.maxHeaderBytes,
+      maxHeaderLinesBytes: options.maxHeaderLinesBytes,
       maxTargetBytes: options.maxTargetBytes,
       headersTimeoutMs: HEADERS_TIMEOUT_MS,
       requestTimeoutMs: REQUEST_TIMEOUT_MS,
-      maxHeaderLinesBytes: options.maxHeaderLinesBytes,
       keepAliveTimeoutMs: c.serverSession?.idleTimeMs ?? KEEP_ALIVE_TIMEOUT_MS,
-      noDelay: c.socketOptions?.noDelay ?? true,
-      handle: (req, signal) => this.#handle(req, signal),
-      onRefused: (status) => {
-        this.#stats?.started();
-        this.#stats?.finished(status, 0);
-      },
     });
   }
 
   /** Starts listening; resolves with the bound port (useful with port 0). */
   listen(): Promise<number> {
     const c = this.config;
+    const server = this.#http.server;
     return new Promise((resolve, reject) => {
       const onError = (e: Error) => reject(e);
-      this.server.once("error", onError);
-      this.server.listen({ port: c.port, host: c.ip, backlog: c.socketOptions?.backlog }, () => {
-        this.server.off("error", onError);
-        const address = this.server.address();
+      server.once("error", onError);
+      server.listen({ port: c.port, host: c.ip, backlog: c.socketOptions?.backlog }, () => {
+        server.off("error", onError);
+        const address = server.address();
         const port = typeof address === "object" && address !== null ? address.port : c.port;
         this.#initMetrics(port);
         resolve(port);
@@ -75,39 +80,48 @@ export class RouterServer {
     this.#stats = new RequestStats(scope);
     const connects = scope.counter("connects");
     const closes = scope.counter("closes");
-    let open = 0;
-    scope.gauge("connections", () => open);
-    this.server.on("connection", (socket) => {
+    scope.gauge("connections", () => this.#http.connections);
+    this.#http.server.on("connection", (socket) => {
       connects.incr();
-      open++;
-      socket.once("close", () => {
-        open--;
-        closes.incr();
-      });
+      socket.once("close", () => closes.incr());
     });
   }
 
-  async #handle(req: ReceivedRequest, signal: AbortSignal): Promise<ProxyResponse> {
-    const stats = this.#stats as RequestStats;
-    const c = this.config;
-    const limit = c.maxConcurrentRequests;
-    if (limit !== undefined && this.#inFlight >= limit) {
-      stats.started();
-      stats.finished(503, 0);
-      return this.#options.router.errorResponse(overloaded(limit), c.clearContext, req.version);
-    }
+  route(request: Exchange, started: number): Promise<Route> {
+    const limit = this.config.maxConcurrentRequests;
+    if (limit !== undefined && this.#inFlight > limit) return Promise.reject(overloaded(limit));
+    return this.#options.router.route(request, this.#policy, started);
+  }
+
+  responseHeaders(headers: HeaderList, version: HttpVersion): boolean {
+    return this.#options.router.responseHeaders(headers, version, this.config.clearContext);
+  }
+
+  errorResponse(err: RouterError, version: HttpVersion) {
+    return this.#options.router.errorResponse(err, this.config.clearContext, version);
+  }
+
+  upstreamError(route: Route, failure: UpstreamFailure): RouterError {
+    return this.#options.router.upstreamError(route.endpoint, failure);
+  }
+
+  refused(status: number): void {
+    this.#stats?.started();
+    this.#stats?.finished(status, 0);
+  }
+
+  started(): void {
     this.#inFlight++;
-    try {
-      const policy: ServerPolicy = {
-        clearContext: c.clearContext,
-        maxCallDepth: c.maxCallDepth,
-        timestampHeader: c.timestampHeader,
-        stats,
-      };
-      return await this.#options.router.handle(req, policy, signal);
-    } finally {
-      this.#inFlight--;
-    }
+    this.#stats?.started();
+  }
+
+  finished(status: number | undefined, ms: number): void {
+    this.#inFlight--;
+    this.#stats?.finished(status, ms);
+  }
+
+  now(): number {
+    return this.#options.now();
   }
 
   get inFlight(): number {
@@ -116,14 +130,11 @@ export class RouterServer {
 
   /** Stops accepting; idle keep-alive connections are closed now, busy ones when their request is done. */
   stopAccepting(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeIdleConnections();
-    });
+    return this.#http.stopAccepting();
   }
 
   /** Cuts every remaining connection. */
   forceClose(): void {
-    this.server.closeAllConnections();
+    this.#http.closeAll();
   }
 }

@@ -1,16 +1,16 @@
-// Endpoint: one upstream address with its keep-alive connection pool and the load it carries right now.
+// Endpoint: one upstream address with its pool of keep-alive connections and the load it carries right now.
 
-import { Agent } from "node:http";
+import { ConnectionPool } from "../http1/upstream.ts";
 import type { Address } from "../naming/index.ts";
 import { Addr } from "../naming/index.ts";
 
 export interface EndpointOptions {
-  /** Most connections kept open to this endpoint (Linkerd's hostConnectionPool.maxSize). */
-  readonly maxConnections?: number;
   /** Idle connections kept for reuse. */
   readonly maxIdle?: number;
   /** How long an idle pooled connection is kept before it is closed. */
   readonly idleTimeMs?: number;
+  /** Most bytes of response head accepted from this endpoint. */
+  readonly maxHeaderBytes?: number;
 }
 
 /** An upstream address and its connection pool. `load` is the number of requests in flight to it. */
@@ -20,20 +20,17 @@ export class Endpoint {
   readonly key: string;
   weight: number;
   load = 0;
-  readonly agent: Agent;
+  readonly pool: ConnectionPool;
 
   constructor(address: Address, options: EndpointOptions = {}) {
     this.ip = address.ip;
     this.port = address.port;
     this.key = Endpoint.keyOf(address);
     this.weight = Addr.weightOf(address);
-    this.agent = new Agent({
-      keepAlive: true,
-      keepAliveMsecs: 1000,
-      maxSockets: options.maxConnections ?? Number.POSITIVE_INFINITY,
-      maxFreeSockets: options.maxIdle ?? 256,
-      timeout: options.idleTimeMs ?? 60_000,
-      scheduling: "lifo",
+    this.pool = new ConnectionPool(address.ip, address.port, {
+      maxIdle: options.maxIdle ?? 256,
+      idleTimeMs: options.idleTimeMs ?? 60_000,
+      maxHeaderBytes: options.maxHeaderBytes ?? 64 * 1024,
     });
   }
 
@@ -43,10 +40,7 @@ export class Endpoint {
 
   /** Open connections, in use or idle. */
   get connections(): number {
-    let n = 0;
-    for (const list of Object.values(this.agent.sockets)) n += list?.length ?? 0;
-    for (const list of Object.values(this.agent.freeSockets)) n += list?.length ?? 0;
-    return n;
+    return this.pool.size;
   }
 
   /**
@@ -54,7 +48,6 @@ export class Endpoint {
    * endpoint that left the replica set still complete.
    */
   close(): void {
-    this.agent.on("free", (socket) => socket.destroy());
-    for (const list of Object.values(this.agent.freeSockets)) for (const s of list ?? []) s.destroy();
+    this.pool.close();
   }
 }

@@ -1,7 +1,7 @@
 // The HTTP router: identifies a request, binds its name through the dtab, picks an endpoint and forwards it.
 
-import type { Readable } from "node:stream";
 import { rewriteAbsoluteForm } from "../http/absolute-form.ts";
+import type { HeaderList } from "../http/header-list.ts";
 import { stripHopByHop, stripRequestHopByHop } from "../http/hop-by-hop.ts";
 import {
   appendVia,
@@ -14,15 +14,15 @@ import {
   takeLocalDtab,
   writeLocalDtab,
 } from "../http/linkerd-headers.ts";
-import type { HttpVersion, ProxyResponse } from "../http/message.ts";
-import type { ReceivedRequest } from "../http/proxy-server.ts";
-import { callUpstream, UpstreamError } from "../http/upstream.ts";
+import type { HttpVersion, ProxyRequest } from "../http/message.ts";
 import type { Dtab, Path } from "../naming/index.ts";
 import type { Interpreter } from "../plugins.ts";
 import type { MetricsScope } from "../telemetry/index.ts";
 import type { Random } from "./balancer.ts";
 import { BindingCache } from "./binding-cache.ts";
 import { ClientCache } from "./client-cache.ts";
+import type { Endpoint } from "./endpoint.ts";
+import type { ErrorBody } from "./error-response.ts";
 import { errorResponse } from "./error-response.ts";
 import type { Identifier } from "./identifiers/index.ts";
 import { Lru } from "./lru.ts";
@@ -61,7 +61,15 @@ export interface ServerPolicy {
   readonly clearContext: boolean;
   readonly maxCallDepth: number;
   readonly timestampHeader: string | undefined;
-  readonly stats: RequestStats;
+}
+
+/** What routing needs of a request: its head (rewritten in place) and whether a body follows. */
+export type RouteRequest = Pick<ProxyRequest, "method" | "target" | "version" | "headers">;
+
+/** Where a routed request goes, and how its end is reported (status, or undefined with a failure name). */
+export interface Route {
+  readonly endpoint: Endpoint;
+  done(status: number | undefined, failure?: string): void;
 }
 
 /** A router as the admin server sees it. */
@@ -140,27 +148,12 @@ export class HttpRouter implements RouterView {
     ).value;
   }
 
-  /** Answers one request; never rejects: every failure becomes an error response with `l5d-err`. */
-  async handle(req: ReceivedRequest, server: ServerPolicy, signal: AbortSignal): Promise<ProxyResponse> {
-    const started = this.#o.now();
-    server.stats.started();
-    let response: ProxyResponse;
-    try {
-      response = await this.#route(req, server, signal, started);
-    } catch (e) {
-      const err = e instanceof RouterError ? e : new RouterError(502, `${(e as Error).message}`);
-      response = this.#errorResponse(err, server, req.version);
-    }
-    server.stats.finished(response.status, this.#o.now() - started);
-    return response;
-  }
-
-  async #route(
-    req: ReceivedRequest,
-    server: ServerPolicy,
-    signal: AbortSignal,
-    started: number,
-  ): Promise<ProxyResponse> {
+  /**
+   * Routes one request: checks and rewrites its head, identifies it, binds its name and picks an endpoint.
+   * Throws a RouterError for anything the proxy answers itself. The caller runs the exchange and reports its end
+   * through `Route.done`.
+   */
+  async route(req: RouteRequest, server: ServerPolicy, started: number): Promise<Route> {
     const headers = req.headers;
     const stripped = stripRequestHopByHop(headers);
     if (stripped.kind === "refused") throw badRequest(stripped.message);
@@ -182,31 +175,26 @@ export class HttpRouter implements RouterView {
 
     const service = this.#serviceStats(id.path);
     service.started();
-    let status: number | undefined;
     try {
-      const response = await this.#forward(req, id.path, local, server, signal, started);
-      status = response.status;
-      return response;
+      return await this.#pick(req, id.path, local, server, started, service);
     } catch (e) {
-      status = e instanceof RouterError ? e.status : undefined;
+      service.finished(e instanceof RouterError ? e.status : undefined, this.#o.now() - started);
       throw e;
-    } finally {
-      service.finished(status, this.#o.now() - started);
     }
   }
 
-  async #forward(
-    req: ReceivedRequest,
+  async #pick(
+    req: RouteRequest,
     path: Path,
     local: Dtab,
     server: ServerPolicy,
-    signal: AbortSignal,
     started: number,
-  ): Promise<ProxyResponse> {
+    service: RequestStats,
+  ): Promise<Route> {
     const dtab = this.dtab.concat(local);
     const deadline = started + this.#o.bindingTimeoutMs;
     const binding = this.#bindings.get(dtab, path);
-    if (!(await binding.ready(Math.max(0, deadline - this.#o.now())))) {
+    if (binding.state.kind === "pending" && !(await binding.ready(Math.max(0, deadline - this.#o.now())))) {
       throw bindingTimeout(path.show, this.#o.bindingTimeoutMs);
     }
     const state = binding.state;
@@ -217,7 +205,7 @@ export class HttpRouter implements RouterView {
     if (leaf.kind === "none") throw noBrokers(path.show, this.dtab, local, leaf.why);
     const bound = leaf.bound;
     const client = this.#clients.get(bound);
-    if (!(await client.ready(Math.max(0, deadline - this.#o.now())))) {
+    if (client.addr.kind === "pending" && !(await client.ready(Math.max(0, deadline - this.#o.now())))) {
       throw bindingTimeout(path.show, this.#o.bindingTimeoutMs);
     }
     const pick = client.pick();
@@ -231,64 +219,43 @@ export class HttpRouter implements RouterView {
     setDstService(headers, path);
     setDstBound(headers, bound.id, bound.residual);
     if (server.timestampHeader !== undefined) headers.set(server.timestampHeader, String(Date.now()));
-    // We answered any `Expect: 100-continue` ourselves already; the upstream must not wait for it.
+    // Any `Expect: 100-continue` is answered by the proxy itself; the upstream must not wait for it.
     headers.delete("expect");
 
     const stats = this.#clientStats.get(client);
     stats?.started();
     endpoint.load++;
-    let released = false;
-    const release = () => {
-      if (!released) {
-        released = true;
+    let done = false;
+    return {
+      endpoint,
+      done: (status, failure) => {
+        if (done) return;
+        done = true;
         endpoint.load--;
-      }
+        const ms = this.#o.now() - started;
+        stats?.finished(status, ms, failure);
+        service.finished(status, ms);
+      },
     };
-    try {
-      const res = await callUpstream(
-        {
-          ip: endpoint.ip,
-          port: endpoint.port,
-          agent: endpoint.agent,
-          method: req.method,
-          target: req.target,
-          headers,
-          body: req.body,
-          contentLength: req.contentLength,
-        },
-        signal,
-      );
-      stats?.finished(res.status, this.#o.now() - started);
-      res.body.once("close", release);
-      const out = res.headers;
-      stripHopByHop(out);
-      appendVia(out, res.version);
-      let body: Readable | null = res.body;
-      if (server.clearContext && clearResponseContext(out).errPresent) {
-        res.body.resume();
-        body = null;
-        out.delete("content-length");
-        out.add("Content-Length", "0");
-      }
-      return { status: res.status, statusText: res.statusText, headers: out, body };
-    } catch (e) {
-      release();
-      stats?.finished(
-        undefined,
-        this.#o.now() - started,
-        e instanceof UpstreamError ? (e.code ?? "error") : "error",
-      );
-      if (e instanceof UpstreamError) throw upstreamFailed(endpoint.key, e.message, e.notSent);
-      throw e;
-    }
   }
 
-  #errorResponse(err: RouterError, server: ServerPolicy, version: HttpVersion): ProxyResponse {
-    return this.errorResponse(err, server.clearContext, version);
+  /**
+   * Rewrites an upstream response's head for the client: hop-by-hop headers out, Via in, and under clearContext
+   * every `l5d-*` header out. Returns true when the body must be dropped (an `l5d-err` body under clearContext).
+   */
+  responseHeaders(headers: HeaderList, version: HttpVersion, clearContext: boolean): boolean {
+    stripHopByHop(headers);
+    appendVia(headers, version);
+    return clearContext && clearResponseContext(headers).errPresent;
+  }
+
+  /** The error for an upstream exchange that failed before its answer. */
+  upstreamError(endpoint: Endpoint, failure: Error & { notSent?: boolean }): RouterError {
+    return upstreamFailed(endpoint.key, failure.message, failure.notSent === true);
   }
 
   /** The response for an error answered by this router (or its servers), with its limits on error sizes. */
-  errorResponse(err: RouterError, clearContext: boolean, version: HttpVersion): ProxyResponse {
+  errorResponse(err: RouterError, clearContext: boolean, version: HttpVersion): ErrorBody {
     return errorResponse(err, {
       clearContext,
       version,

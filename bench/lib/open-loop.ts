@@ -1,0 +1,381 @@
+// An open-loop HTTP load generator: a fixed request rate on keep-alive sockets, latency from the intended send time.
+//
+// Request i is due at start + i / rate, whatever happened to the previous ones. A worker thread keeps the
+// timetable: it sleeps with Atomics.wait (finer than setTimeout's milliseconds) and spins the last stretch, then
+// writes the pre-built request straight to the next idle connection's socket (fs.writeSync on its fd, so a send
+// costs one thread wake-up, not two). With every connection busy, due requests wait for the first to free up,
+// and that wait counts: latency runs from the intended send time to the end of the response (no coordinated
+// omission). The main thread owns the sockets' reading side: it parses the responses, records the latencies and
+// hands the connection back. One request in flight per connection (no pipelining). How late each send left
+// against the timetable is recorded too, as a check of the generator itself.
+
+import { connect, type Socket } from "node:net";
+import { Worker } from "node:worker_threads";
+import { Histogram, type HistogramJson } from "./histogram.ts";
+import { ResponseParser } from "./http-response-parser.ts";
+
+export interface OpenLoopOptions {
+  readonly host: string;
+  readonly port: number;
+  /** Requests per second. */
+  readonly rate: number;
+  /** Measured seconds (after the warm-up). */
+  readonly durationS: number;
+  /** Seconds at the same rate before the measurement, not recorded. */
+  readonly warmupS: number;
+  readonly connections: number;
+  /** Host header values, used in turn (one for a single name). */
+  readonly hosts: readonly string[];
+  readonly path: string;
+  /** Length of the windows the measurement is also split into, in seconds. */
+  readonly windowS: number;
+  /** How long to wait for outstanding responses after the last send is due, in ms. */
+  readonly drainMs: number;
+}
+
+export interface Percentiles {
+  readonly count: number;
+  readonly p50Us: number;
+  readonly p90Us: number;
+  readonly p99Us: number;
+  readonly p999Us: number;
+  readonly maxUs: number;
+  readonly meanUs: number;
+}
+
+export interface OpenLoopResult {
+  readonly rate: number;
+  readonly durationS: number;
+  readonly warmupS: number;
+  readonly connections: number;
+  readonly hosts: number;
+  /** Requests due in the measured period, and how many of them completed. */
+  readonly scheduled: number;
+  readonly completed: number;
+  /** Completed responses per second of the measured period. */
+  readonly achievedRps: number;
+  readonly errors: {
+    /** Responses with a status outside 200-399. */
+    readonly status: number;
+    /** Requests lost to a closed or failed connection. */
+    readonly connection: number;
+    /** Responses that could not be parsed. */
+    readonly parse: number;
+    /** Requests still unsent or unanswered at the end of the drain. */
+    readonly unfinished: number;
+  };
+  /** Latency of the measured requests, from the intended send time, in µs. */
+  readonly latency: Percentiles;
+  readonly histogram: HistogramJson;
+  /** The same per window of `windowS`. */
+  readonly windows: readonly Percentiles[];
+  /** How late the sends left against the timetable (the generator's own lag), in µs. */
+  readonly sendLag: Percentiles;
+  /** Connections (re)opened during the run, besides the initial ones. */
+  readonly reconnects: number;
+  /** Sends that failed (each also lost its connection). */
+  readonly writeErrors: number;
+}
+
+export function percentiles(h: Histogram): Percentiles {
+  const us = (ns: number) => Math.round(ns / 100) / 10;
+  return {
+    count: h.count,
+    p50Us: us(h.percentileNs(50)),
+    p90Us: us(h.percentileNs(90)),
+    p99Us: us(h.percentileNs(99)),
+    p999Us: us(h.percentileNs(99.9)),
+    maxUs: us(h.maxNs),
+    meanUs: us(h.meanNs),
+  };
+}
+
+// Shared control words (Int32Array over a SharedArrayBuffer).
+const STOP = 0; // set by the main thread: the sender stops
+const NEXT = 1; // set by the sender: the index of the next request to send
+const GEN = 2; // bumped by the main thread when a connection frees up while the sender waits for one
+const WANT = 3; // set by the sender while it waits for a free connection
+const WRITE_ERRORS = 4; // writes that failed (the connection's close then counts the request as lost)
+const CONTROL_WORDS = 5;
+
+// Connection states (one Int32 each).
+const IDLE = 0;
+const BUSY = 1;
+const CLOSED = 2;
+
+/**
+ * The sender thread. It claims an idle connection by compare-and-swap IDLE → BUSY, notes which request and when
+ * (sendIdx, sendAt), then writes the request bytes to the socket's fd.
+ */
+const SENDER_SOURCE = `
+const { parentPort, workerData: w } = require("node:worker_threads");
+const { writeSync } = require("node:fs");
+const ctl = new Int32Array(w.control);
+const state = new Int32Array(w.state);
+const fds = new Int32Array(w.fds);
+const sendIdx = new Int32Array(w.sendIdx);
+const sendAt = new Float64Array(w.sendAt);
+const requests = w.requests.map((r) => Buffer.from(r, "latin1"));
+const now = () => { const t = process.hrtime(); return (t[0] - w.baseS) * 1e9 + (t[1] - w.baseNs); };
+const n = fds.length;
+let rr = 0;
+let next = 0;
+while (next < w.total && Atomics.load(ctl, ${STOP}) === 0) {
+  const t = now();
+  const due = w.startNs + next * w.periodNs;
+  if (t < due) {
+    if (due - t > w.spinNs) Atomics.wait(ctl, ${STOP}, 0, (due - t - w.spinNs) / 1e6);
+    continue;
+  }
+  const dueCount = Math.min(w.total, Math.floor((t - w.startNs) / w.periodNs) + 1);
+  const gen = Atomics.load(ctl, ${GEN});
+  while (next < dueCount) {
+    let c = -1;
+    for (let k = 0; k < n; k++) {
+      const j = (rr + k) % n;
+      if (Atomics.compareExchange(state, j, ${IDLE}, ${BUSY}) === ${IDLE}) { c = j; break; }
+    }
+    if (c < 0) break;
+    rr = c + 1;
+    sendAt[c] = now();
+    Atomics.store(sendIdx, c, next);
+    try { writeSync(fds[c], requests[next % requests.length]); } catch { Atomics.add(ctl, ${WRITE_ERRORS}, 1); }
+    next++;
+    Atomics.store(ctl, ${NEXT}, next);
+  }
+  if (next < dueCount) {
+    // Every connection is busy: sleep until one frees up (GEN changes), or 10 ms to look again.
+    Atomics.store(ctl, ${WANT}, 1);
+    if (Atomics.load(ctl, ${STOP}) === 0) Atomics.wait(ctl, ${GEN}, gen, 10);
+    Atomics.store(ctl, ${WANT}, 0);
+  }
+}
+parentPort.postMessage("done");
+`;
+
+interface Conn {
+  readonly index: number;
+  socket: Socket | undefined;
+  parser: ResponseParser;
+}
+
+/** The file descriptor under a connected net.Socket (Node keeps it on the internal handle on Unix). */
+function fdOf(socket: Socket): number {
+  const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  if (typeof fd !== "number" || fd < 0) throw new Error("open-loop: cannot get the socket's file descriptor");
+  return fd;
+}
+
+/** Runs the load and resolves with what it measured. Rejects when the connections cannot be opened. */
+export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
+  const requests = o.hosts.map(
+    (h) => `GET ${o.path} HTTP/1.1\r\nHost: ${h}\r\nUser-Agent: trellis-open-loop\r\n\r\n`,
+  );
+  const [baseS, baseNs] = process.hrtime();
+  const now = () => {
+    const t = process.hrtime();
+    return (t[0] - baseS) * 1e9 + (t[1] - baseNs);
+  };
+
+  const periodNs = 1e9 / o.rate;
+  const warmupCount = Math.round(o.warmupS * o.rate);
+  const measured = Math.round(o.durationS * o.rate);
+  const total = warmupCount + measured;
+  const windowNs = o.windowS * 1e9;
+  // Spin (rather than sleep) the last stretch before a send: sleeps overshoot by 50-150 µs here. Capped so
+  // that at high rates the spinning leaves the CPU to the main thread and the origin.
+  const spinNs = Math.min(150_000, 0.3 * periodNs);
+
+  const n = o.connections;
+  const control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_WORDS));
+  const state = new Int32Array(new SharedArrayBuffer(4 * n)).fill(CLOSED);
+  const fds = new Int32Array(new SharedArrayBuffer(4 * n)).fill(-1);
+  const sendIdx = new Int32Array(new SharedArrayBuffer(4 * n));
+  const sendAt = new Float64Array(new SharedArrayBuffer(8 * n));
+
+  const latency = new Histogram();
+  const windows: Histogram[] = [];
+  const lag = new Histogram();
+  const errors = { status: 0, connection: 0, parse: 0, unfinished: 0 };
+  let completed = 0;
+  let reconnects = 0;
+  let startNs = 0;
+  let stopping = false;
+
+  const isMeasured = (i: number) => i >= warmupCount;
+
+  /** Gives a connection back to the sender, waking it if it waits for one. */
+  const release = (c: number) => {
+    Atomics.store(state, c, IDLE);
+    if (Atomics.load(control, WANT) === 1) {
+      Atomics.add(control, GEN, 1);
+      Atomics.notify(control, GEN);
+    }
+  };
+
+  /** The connection is gone: a request in flight on it is lost. */
+  const lose = (c: number) => {
+    if (Atomics.exchange(state, c, CLOSED) === BUSY && isMeasured(Atomics.load(sendIdx, c)))
+      errors.connection++;
+  };
+
+  const onResponse = (c: Conn, status: number, close: boolean) => {
+    const t = now();
+    if (Atomics.load(state, c.index) !== BUSY) {
+      // An answer to nothing: count it and drop the connection.
+      errors.parse++;
+      c.socket?.destroy();
+      return;
+    }
+    const i = Atomics.load(sendIdx, c.index);
+    if (isMeasured(i)) {
+      const intended = startNs + i * periodNs;
+      const ns = t - intended;
+      latency.record(ns);
+      lag.record((sendAt[c.index] as number) - intended);
+      const w = Math.floor(((i - warmupCount) * periodNs) / windowNs);
+      let h = windows[w];
+      if (h === undefined) {
+        h = new Histogram();
+        windows[w] = h;
+      }
+      h.record(ns);
+      completed++;
+      if (status < 200 || status >= 400) errors.status++;
+    }
+    if (close) {
+      Atomics.store(state, c.index, CLOSED);
+      c.socket?.destroy();
+      return;
+    }
+    release(c.index);
+  };
+
+  const open = (c: Conn): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const socket = connect({ host: o.host, port: o.port, noDelay: true });
+      c.socket = socket;
+      c.parser = new ResponseParser((r) => onResponse(c, r.status, r.close));
+      let connected = false;
+      socket.on("connect", () => {
+        connected = true;
+        try {
+          Atomics.store(fds, c.index, fdOf(socket));
+        } catch (e) {
+          socket.destroy();
+          reject(e);
+          return;
+        }
+        release(c.index);
+        resolve();
+      });
+      socket.on("data", (d: Buffer) => {
+        try {
+          c.parser.feed(d);
+        } catch {
+          errors.parse++;
+          lose(c.index);
+          socket.destroy();
+        }
+      });
+      // The peer closed: no more sends on it (before its fd is closed and possibly reused).
+      socket.on("end", () => lose(c.index));
+      socket.on("error", (e) => {
+        lose(c.index);
+        if (!connected) reject(e);
+      });
+      socket.on("close", () => {
+        if (c.socket !== socket) return;
+        c.parser.end();
+        lose(c.index);
+        Atomics.store(fds, c.index, -1);
+        if (stopping || !connected) return;
+        reconnects++;
+        // Reopen after a moment, so that a refusing server does not make this spin.
+        setTimeout(() => {
+          if (!stopping) open(c).catch(() => {});
+        }, 10);
+      });
+    });
+
+  const conns: Conn[] = [];
+  for (let i = 0; i < n; i++)
+    conns.push({ index: i, socket: undefined, parser: new ResponseParser(() => {}) });
+  try {
+    await Promise.all(conns.map(open));
+  } catch (e) {
+    stopping = true;
+    for (const c of conns) c.socket?.destroy();
+    throw e;
+  }
+
+  // The timetable starts 30 ms from now, so that the sender thread is up by then.
+  startNs = now() + 30e6;
+  const sender = new Worker(SENDER_SOURCE, {
+    eval: true,
+    workerData: {
+      control: control.buffer,
+      state: state.buffer,
+      fds: fds.buffer,
+      sendIdx: sendIdx.buffer,
+      sendAt: sendAt.buffer,
+      requests,
+      baseS,
+      baseNs,
+      startNs,
+      periodNs,
+      spinNs,
+      total,
+    },
+  });
+  let senderDone = false;
+  sender.on("message", () => {
+    senderDone = true;
+  });
+  sender.on("error", (e) => {
+    senderDone = true;
+    process.stderr.write(`open-loop: the sender thread failed: ${e.message}\n`);
+  });
+
+  // Wait for the timetable to end, then for the answers (at most drainMs more).
+  const lastDue = startNs + (total - 1) * periodNs;
+  await new Promise<void>((resolve) => {
+    const check = () => {
+      const t = now();
+      let busy = 0;
+      for (let c = 0; c < n; c++) if (Atomics.load(state, c) === BUSY) busy++;
+      if ((senderDone && busy === 0) || t > lastDue + o.drainMs * 1e6) return resolve();
+      setTimeout(check, t < lastDue ? Math.min(250, (lastDue - t) / 1e6 + 1) : 5);
+    };
+    check();
+  });
+  stopping = true;
+  Atomics.store(control, STOP, 1);
+  Atomics.notify(control, STOP);
+  Atomics.add(control, GEN, 1);
+  Atomics.notify(control, GEN);
+  await sender.terminate();
+  for (let c = 0; c < n; c++)
+    if (Atomics.load(state, c) === BUSY && isMeasured(Atomics.load(sendIdx, c))) errors.unfinished++;
+  for (const c of conns) c.socket?.destroy();
+  // Measured requests never sent (the connections could not keep up, or were gone).
+  errors.unfinished += Math.max(0, total - Math.max(Atomics.load(control, NEXT), warmupCount));
+
+  return {
+    rate: o.rate,
+    durationS: o.durationS,
+    warmupS: o.warmupS,
+    connections: n,
+    hosts: o.hosts.length,
+    scheduled: measured,
+    completed,
+    achievedRps: Math.round((completed / o.durationS) * 10) / 10,
+    errors,
+    latency: percentiles(latency),
+    histogram: latency.toJSON(),
+    windows: windows.filter((w) => w !== undefined).map(percentiles),
+    sendLag: percentiles(lag),
+    reconnects,
+    writeErrors: Atomics.load(control, WRITE_ERRORS),
+  };
+}

@@ -1,0 +1,455 @@
+// What the suite measures and against what: origins (nginx, Node), Trellis one and two hops, nginx, HAProxy, a Node pass-through.
+
+import { spawnSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { freePort, get, waitForPort } from "../lib/net.ts";
+import type { Placement, Role } from "../lib/pinning.ts";
+import { type Child, type ProcessGroup, readRss, readTreeRss, waitForOutput } from "../lib/processes.ts";
+
+/** The body every origin answers with (12 bytes), and the Host header requests carry. */
+export const BODY = "hello world\n";
+export const HOST = "bench";
+
+export const NGINX = "/usr/sbin/nginx";
+export const HAPROXY = "/usr/sbin/haproxy";
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+const TRELLIS_BIN = here("../../bin/trellis.js");
+const NODE_ORIGIN = here("../macro/origin.ts");
+const NODE_PASSTHROUGH = here("../node-passthrough.ts");
+
+/** Descriptors a proxy may need: 4,000 held client connections, their upstreams, the 1,000-endpoint pools. */
+export const NOFILE = 20_000;
+
+export type ProxyKind = "trellis" | "trellis-2hop" | "nginx" | "haproxy" | "node";
+export type Case = "direct" | ProxyKind;
+export const CASES: readonly Case[] = ["direct", "trellis", "trellis-2hop", "nginx", "haproxy", "node"];
+export const LABEL: Record<Case, string> = {
+  direct: "direct (no proxy)",
+  trellis: "Trellis, 1 hop",
+  "trellis-2hop": "Trellis, 2 hops",
+  nginx: "nginx, 1 worker",
+  haproxy: "HAProxy, 1 thread",
+  node: "Node pass-through",
+};
+
+/** What every service start needs: the process group, a temp dir for configs, and where processes run. */
+export interface Env {
+  readonly group: ProcessGroup;
+  readonly tmp: string;
+  readonly place: Placement;
+}
+
+/** A process whose memory is reported; `tree` adds its children's (nginx's master and worker). */
+export interface Measured {
+  readonly name: string;
+  readonly pid: number;
+  readonly tree: boolean;
+}
+
+/** Something listening on a loopback port, made of zero (direct) or more processes. */
+export interface Service {
+  readonly kind: Case;
+  readonly port: number;
+  /** Trellis's admin port (the one-hop proxy, or sidecar A). */
+  readonly adminPort?: number;
+  readonly children: readonly Child[];
+  readonly measured: readonly Measured[];
+}
+
+export interface Origin {
+  readonly kind: "nginx" | "node";
+  readonly port: number;
+  /** More ports the same origin answers on (for the 1,000-endpoint replica set). */
+  readonly extraPorts: readonly number[];
+  readonly children: readonly Child[];
+}
+
+function spawnIn(env: Env, role: Role, name: string, command: string, args: readonly string[]): Child {
+  const [cmd, argv] = env.place.wrap(role, command, args, NOFILE);
+  return env.group.spawn(name, cmd, argv);
+}
+
+/** Starts `launch` on a free port until it listens (another process may take the port in between). */
+async function onFreePort<T>(launch: (port: number) => Promise<T>): Promise<T> {
+  let last: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      return await launch(await freePort());
+    } catch (e) {
+      last = e;
+    }
+  }
+  throw last;
+}
+
+/** Waits for the port to accept, failing early if the process exits. */
+async function listening(env: Env, child: Child, port: number, timeoutMs = 10_000): Promise<void> {
+  try {
+    await Promise.race([
+      waitForPort(port, timeoutMs),
+      child.exited().then(() => {
+        throw new Error(`${child.name} exited at start:\n${child.output()}`);
+      }),
+    ]);
+  } catch (e) {
+    await env.group.stop(child);
+    throw e;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Versions.
+
+function firstMatch(command: string, args: readonly string[], re: RegExp): string | undefined {
+  const r = spawnSync(command, args, { encoding: "utf8" });
+  return `${r.stdout ?? ""}${r.stderr ?? ""}`.match(re)?.[0];
+}
+
+export const nginxVersion = () => firstMatch(NGINX, ["-v"], /nginx\/\S+/);
+export const haproxyVersion = () =>
+  firstMatch(HAPROXY, ["-v"], /HAProxy version \S+/)?.replace("HAProxy version ", "HAProxy ");
+
+// ---------------------------------------------------------------------------------------------------------
+// nginx, as origin and as proxy.
+
+function nginxConfig(dir: string, name: string, ports: readonly number[], upstreamPort?: number): string {
+  const p = (s: string) => join(dir, `${name}.${s}`);
+  const location =
+    upstreamPort === undefined
+      ? ["      default_type text/plain;", `      return 200 "${BODY.replace("\n", "\\n")}";`]
+      : [
+          "      proxy_pass http://origin;",
+          "      proxy_http_version 1.1;",
+          '      proxy_set_header Connection "";',
+          "      proxy_set_header Host $host;",
+        ];
+  return [
+    "# Written by bench/suite: one worker, everything in a temp dir, loopback only.",
+    "worker_processes 1;",
+    `worker_rlimit_nofile ${NOFILE};`,
+    "daemon off;",
+    `pid ${p("pid")};`,
+    `error_log ${p("error.log")};`,
+    `events { worker_connections ${NOFILE / 2}; }`,
+    "http {",
+    "  access_log off;",
+    `  client_body_temp_path ${p("body")};`,
+    `  proxy_temp_path ${p("proxy")};`,
+    `  fastcgi_temp_path ${p("fastcgi")};`,
+    `  uwsgi_temp_path ${p("uwsgi")};`,
+    `  scgi_temp_path ${p("scgi")};`,
+    // nginx closes a keep-alive connection after 1,000 requests by default; the load generators keep theirs.
+    "  keepalive_requests 1000000;",
+    "  keepalive_timeout 120s;",
+    ...(upstreamPort === undefined
+      ? []
+      : [
+          "  upstream origin {",
+          `    server 127.0.0.1:${upstreamPort};`,
+          "    keepalive 128;",
+          "    keepalive_requests 1000000;",
+          "    keepalive_timeout 120s;",
+          "  }",
+        ]),
+    "  server {",
+    ...ports.map((port) => `    listen 127.0.0.1:${port};`),
+    "    location / {",
+    ...location,
+    "    }",
+    "  }",
+    "}",
+    "",
+  ].join("\n");
+}
+
+async function launchNginx(
+  env: Env,
+  role: Role,
+  name: string,
+  ports: readonly number[],
+  upstreamPort?: number,
+): Promise<Child> {
+  const dir = join(env.tmp, name);
+  mkdirSync(dir, { recursive: true });
+  const conf = join(dir, `${name}.conf`);
+  writeFileSync(conf, nginxConfig(dir, name, ports, upstreamPort));
+  const child = spawnIn(env, role, name, NGINX, [
+    "-p",
+    dir,
+    "-c",
+    conf,
+    "-e",
+    join(dir, `${name}.error.log`),
+  ]);
+  await listening(env, child, ports[0] as number);
+  return child;
+}
+
+/** Distinct free ports (each was free a moment ago). */
+async function freePorts(n: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < n) ports.add(await freePort());
+  return [...ports];
+}
+
+/** nginx as the origin (`return 200`, 12 bytes), on CPU 1, also answering on `extra` more ports. */
+export async function startNginxOrigin(env: Env, extra = 0): Promise<Origin> {
+  let last: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const ports = await freePorts(1 + extra);
+    let child: Child | undefined;
+    try {
+      child = await launchNginx(env, "load", "nginx-origin", ports);
+      // Every extra port must answer: a port taken in between would fail the proxy's requests later.
+      for (const p of ports.slice(1)) await waitForPort(p, 2000);
+      return { kind: "nginx", port: ports[0] as number, extraPorts: ports.slice(1), children: [child] };
+    } catch (e) {
+      last = e;
+      if (child !== undefined) await env.group.stop(child);
+    }
+  }
+  throw last;
+}
+
+/** bench/macro/origin.ts (node:http, 12 bytes) on CPU 1. */
+export async function startNodeOrigin(env: Env): Promise<Origin> {
+  const child = spawnIn(env, "load", "node origin", process.execPath, [NODE_ORIGIN, "0"]);
+  const m = await waitForOutput(child, /origin listening on 127\.0\.0\.1:(\d+)/);
+  return { kind: "node", port: Number(m[1]), extraPorts: [], children: [child] };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Trellis.
+
+/** Dtabs for the router `bench` (requests with Host: bench are named /svc/bench). */
+export const dtabs = {
+  /** The one route of the main cases. */
+  one: (originPort: number): string[] => [`/svc/${HOST} => /$/inet/127.0.0.1/${originPort};`],
+  /** Every name to the origin (for the many-host-names cases). */
+  wildcard: (originPort: number): string[] => [`/svc/* => /$/inet/127.0.0.1/${originPort};`],
+  /** One name, a replica set of one endpoint per port: a union of `/$/inet` branches. */
+  endpoints: (ports: readonly number[]): string[] => [
+    `/svc/${HOST} =>`,
+    ...ports.map((p, i) => `  /$/inet/127.0.0.1/${p}${i === ports.length - 1 ? ";" : " &"}`),
+  ],
+  /**
+   * The real route first, then `count - 1` unrelated dentries. Later dentries are tried first (Finagle's
+   * order), so every unrelated one is in the way of a lookup that does not use an index.
+   */
+  dentries: (count: number, route: readonly string[]): string[] => [
+    ...route,
+    ...Array.from(
+      { length: count - 1 },
+      (_, i) => `/svc/unrelated-${i} => /$/inet/127.0.0.1/${9 + (i % 50)};`,
+    ),
+  ],
+};
+
+function trellisConfig(label: string, port: number, dtab: readonly string[]): string {
+  return [
+    "# Written by bench/suite; everything on loopback.",
+    "admin:",
+    "  ip: 127.0.0.1",
+    "  port: 0",
+    "  shutdownGraceMs: 1000",
+    "routers:",
+    "- protocol: http",
+    `  label: ${label}`,
+    "  dtab: |",
+    ...dtab.map((l) => `    ${l}`),
+    "  servers:",
+    "  - ip: 127.0.0.1",
+    `    port: ${port}`,
+    "",
+  ].join("\n");
+}
+
+/** Writes a Trellis config and returns the command line that runs it (not started). */
+export function trellisCommand(env: Env, name: string, port: number, dtab: readonly string[]): string[] {
+  const file = join(env.tmp, `${name}.yaml`);
+  writeFileSync(file, trellisConfig(HOST, port, dtab));
+  return [process.execPath, TRELLIS_BIN, "proxy", file];
+}
+
+async function startTrellis(
+  env: Env,
+  name: string,
+  dtab: readonly string[],
+): Promise<{ child: Child; port: number; adminPort: number }> {
+  return onFreePort(async (port) => {
+    const [cmd, ...args] = trellisCommand(env, name, port, dtab);
+    const child = spawnIn(env, "sut", name, cmd as string, args);
+    try {
+      await waitForOutput(
+        child,
+        new RegExp(`trellis: router ${HOST} listening on 127\\.0\\.0\\.1:${port}\\b`),
+      );
+      const admin = await waitForOutput(child, /trellis: admin listening on 127\.0\.0\.1:(\d+)/);
+      return { child, port, adminPort: Number(admin[1]) };
+    } catch (e) {
+      await env.group.stop(child);
+      throw e;
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// HAProxy and the Node pass-through.
+
+function haproxyConfig(port: number, upstreamPort: number): string {
+  return [
+    "# Written by bench/suite: one thread, server-side connection reuse, loopback only.",
+    "global",
+    "  nbthread 1",
+    "  maxconn 8000",
+    "defaults",
+    "  mode http",
+    "  option http-keep-alive",
+    "  http-reuse always",
+    "  timeout connect 5s",
+    "  timeout client 120s",
+    "  timeout server 120s",
+    "  timeout http-keep-alive 120s",
+    "frontend bench",
+    `  bind 127.0.0.1:${port}`,
+    "  default_backend origin",
+    "backend origin",
+    `  server origin 127.0.0.1:${upstreamPort}`,
+    "",
+  ].join("\n");
+}
+
+/** Writes the config of a single-process peer and returns its command line (not started). */
+export function peerCommand(
+  env: Env,
+  kind: "haproxy" | "node",
+  port: number,
+  upstreamPort: number,
+): string[] {
+  if (kind === "node") return [process.execPath, NODE_PASSTHROUGH, String(port), String(upstreamPort)];
+  const file = join(env.tmp, `haproxy-${port}.cfg`);
+  writeFileSync(file, haproxyConfig(port, upstreamPort));
+  return [HAPROXY, "-db", "-f", file];
+}
+
+/** nginx as a proxy: returns a launcher for a given port (for the start-up timing), config written. */
+export function nginxProxyCommand(env: Env, port: number, upstreamPort: number): string[] {
+  const name = `nginx-proxy-${port}`;
+  const dir = join(env.tmp, name);
+  mkdirSync(dir, { recursive: true });
+  const conf = join(dir, `${name}.conf`);
+  writeFileSync(conf, nginxConfig(dir, name, [port], upstreamPort));
+  return [NGINX, "-p", dir, "-c", conf, "-e", join(dir, `${name}.error.log`)];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+export interface StartOptions {
+  /** The dtab of Trellis one hop (default: the one route to the origin). */
+  readonly dtab?: readonly string[];
+}
+
+/** Starts a case (proxies on CPU 0) in front of the origin's main port. "direct" starts nothing. */
+export async function startCase(
+  env: Env,
+  kind: Case,
+  origin: Origin,
+  o: StartOptions = {},
+): Promise<Service> {
+  const up = origin.port;
+  switch (kind) {
+    case "direct":
+      return { kind, port: up, children: [], measured: [] };
+    case "trellis": {
+      const t = await startTrellis(env, "trellis", o.dtab ?? dtabs.one(up));
+      return {
+        kind,
+        port: t.port,
+        adminPort: t.adminPort,
+        children: [t.child],
+        measured: [{ name: "trellis", pid: t.child.pid, tree: false }],
+      };
+    }
+    case "trellis-2hop": {
+      // The article's sidecar topology: A's outgoing router names B's incoming router, which names the origin.
+      const b = await startTrellis(env, "trellis-sidecar-b", dtabs.wildcard(up));
+      const a = await startTrellis(env, "trellis-sidecar-a", [
+        `/svc/${HOST} => /$/inet/127.0.0.1/${b.port};`,
+      ]);
+      return {
+        kind,
+        port: a.port,
+        adminPort: a.adminPort,
+        children: [a.child, b.child],
+        measured: [
+          { name: "sidecar A", pid: a.child.pid, tree: false },
+          { name: "sidecar B", pid: b.child.pid, tree: false },
+        ],
+      };
+    }
+    case "nginx":
+      return onFreePort(async (port) => {
+        const [cmd, ...args] = nginxProxyCommand(env, port, up);
+        const child = spawnIn(env, "sut", "nginx proxy", cmd as string, args);
+        await listening(env, child, port);
+        return { kind, port, children: [child], measured: [{ name: "nginx", pid: child.pid, tree: true }] };
+      });
+    case "haproxy":
+    case "node":
+      return onFreePort(async (port) => {
+        const [cmd, ...args] = peerCommand(env, kind, port, up);
+        const child = spawnIn(env, "sut", LABEL[kind], cmd as string, args);
+        await listening(env, child, port);
+        return { kind, port, children: [child], measured: [{ name: kind, pid: child.pid, tree: false }] };
+      });
+  }
+}
+
+export async function stopService(env: Env, s: Service | Origin | undefined): Promise<void> {
+  if (s === undefined) return;
+  await Promise.all(s.children.map((c) => env.group.stop(c)));
+}
+
+/** The RSS of a service's proxy processes, summed, in MiB (undefined for direct or when gone). */
+export function rssMiB(s: Service): number | undefined {
+  if (s.measured.length === 0) return undefined;
+  let kib = 0;
+  for (const m of s.measured) {
+    const r = m.tree ? readTreeRss(m.pid) : readRss(m.pid);
+    if (r === undefined) return undefined;
+    kib += r.rssKiB;
+  }
+  return kib / 1024;
+}
+
+/** Samples a service's RSS every `everyMs` until stopped; returns the largest sample (MiB). */
+export function sampleRss(s: Service, everyMs = 250): { stop(): number | undefined } {
+  let max: number | undefined;
+  const take = () => {
+    const v = rssMiB(s);
+    if (v !== undefined && (max === undefined || v > max)) max = v;
+  };
+  const timer = setInterval(take, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      take();
+      return max;
+    },
+  };
+}
+
+/** Checks that a service answers 200 with the origin's body (so that a broken route is not measured). */
+export async function checkAnswers(port: number, what: string, host = HOST): Promise<void> {
+  const r = await get(port, host);
+  if (r.status !== 200 || r.body !== BODY) {
+    const err = r.headers["l5d-err"];
+    throw new Error(
+      `${what}: GET / with Host: ${host} answered ${r.status} ${JSON.stringify(r.body.slice(0, 200))}` +
+        (err ? ` (l5d-err: ${err})` : ""),
+    );
+  }
+}

@@ -1,0 +1,475 @@
+// One client connection of a router's server: parses requests strictly, routes each, and relays it to an upstream.
+
+import type { Socket } from "node:net";
+import { HeaderList } from "../http/header-list.ts";
+import type { HttpVersion } from "../http/message.ts";
+import type { Route } from "../router/http-router.ts";
+import { RouterError } from "../router/router-errors.ts";
+import {
+  CRLF,
+  chunkHeader,
+  LAST_CHUNK,
+  reason,
+  requestHead,
+  responseHasBody,
+  responseHead,
+} from "./framing.ts";
+import { Http1Parser, type ParsedHead, ParseError } from "./llhttp.ts";
+import type { UpstreamConnection, UpstreamFailure } from "./upstream.ts";
+
+/** At most this many header lines in a request (Envoy's limit); more is answered 431. */
+export const MAX_HEADER_LINES = 100;
+
+/** What the connection needs from the router it serves. */
+export interface ConnectionRouter {
+  route(request: Exchange, started: number): Promise<Route>;
+  /** Rewrites a response head for the client; true when its body must be dropped (clearContext). */
+  responseHeaders(headers: HeaderList, version: HttpVersion): boolean;
+  errorResponse(
+    err: RouterError,
+    version: HttpVersion,
+  ): { status: number; headers: HeaderList; body: Buffer };
+  upstreamError(route: Route, failure: UpstreamFailure): RouterError;
+  /** A request was refused before routing (limits, framing); for metrics. */
+  refused(status: number): void;
+  /** A request reached the router (counted when it starts and again with its status when it ends). */
+  started(): void;
+  finished(status: number | undefined, ms: number): void;
+  now(): number;
+}
+
+export interface ConnectionLimits {
+  readonly maxHeaderBytes: number;
+  readonly maxHeaderLinesBytes: number;
+  readonly maxTargetBytes: number;
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+}
+
+/** One request on its way through: its head, its body as it arrives, and the upstream it is relayed to. */
+export class Exchange {
+  readonly method: string;
+  target: string;
+  readonly version: HttpVersion;
+  readonly headers: HeaderList;
+  readonly keepAlive: boolean;
+  /** The body's declared length, or undefined when chunked; 0 when there is none. */
+  readonly contentLength: number | undefined;
+  readonly hasBody: boolean;
+  readonly expectContinue: boolean;
+  readonly upgrade: boolean;
+  /** Body chunks that arrived before an upstream was ready for them. */
+  pending: Buffer[] = [];
+  requestEnded = false;
+  upstream: UpstreamConnection | undefined;
+  route: Route | undefined;
+  responseStarted = false;
+  /** The status answered, once known. */
+  status: number | undefined;
+  done = false;
+
+  constructor(head: ParsedHead) {
+    this.method = head.method;
+    this.target = head.target;
+    this.version = head.versionMajor === 1 && head.versionMinor === 0 ? "1.0" : "1.1";
+    this.headers = new HeaderList(head.raw);
+    this.keepAlive = head.keepAlive && !head.upgrade;
+    this.upgrade = head.upgrade;
+    const te = this.headers.get("transfer-encoding");
+    const cl = this.headers.get("content-length");
+    this.contentLength = te !== undefined ? undefined : cl === undefined ? 0 : Number(cl);
+    this.hasBody = te !== undefined || (this.contentLength ?? 0) > 0;
+    this.expectContinue = /^\s*100-continue\s*$/i.test(this.headers.get("expect") ?? "");
+  }
+}
+
+function headerBytes(raw: readonly string[]): number {
+  let n = 0;
+  for (let i = 0; i < raw.length; i += 2) n += (raw[i] as string).length + (raw[i + 1] as string).length + 4;
+  return n;
+}
+
+function hostCount(raw: readonly string[]): number {
+  let n = 0;
+  for (let i = 0; i < raw.length; i += 2) if ((raw[i] as string).toLowerCase() === "host") n++;
+  return n;
+}
+
+/** Why a request head is refused before routing, or undefined when it may be routed. */
+function refusal(
+  head: ParsedHead,
+  limits: ConnectionLimits,
+): { status: number; message: string } | undefined {
+  const raw = head.raw;
+  if (raw.length / 2 > MAX_HEADER_LINES)
+    return { status: 431, message: `more than ${MAX_HEADER_LINES} header lines` };
+  if (headerBytes(raw) > limits.maxHeaderLinesBytes) {
+    return { status: 431, message: `header lines longer than ${limits.maxHeaderLinesBytes} bytes in all` };
+  }
+  if (Buffer.byteLength(head.target) > limits.maxTargetBytes) {
+    return { status: 414, message: `request target longer than ${limits.maxTargetBytes} bytes` };
+  }
+  if (head.method === "CONNECT")
+    return { status: 405, message: "CONNECT is not supported: trellis does not tunnel" };
+  const te: string[] = [];
+  for (let i = 0; i < raw.length; i += 2)
+    if ((raw[i] as string).toLowerCase() === "transfer-encoding") te.push(raw[i + 1] as string);
+  if (te.length > 0 && !(te.length === 1 && /^\s*chunked\s*$/i.test(te[0] as string))) {
+    // A coding besides chunked would be lost when the body is re-framed (RFC 9112 6.1: answer 501).
+    return {
+      status: 501,
+      message: `Transfer-Encoding ${JSON.stringify(te.join(", "))} is not supported (only chunked)`,
+    };
+  }
+  const hosts = hostCount(raw);
+  if (hosts > 1) return { status: 400, message: "more than one Host header" };
+  if (hosts === 0 && head.versionMinor === 1)
+    return { status: 400, message: "an HTTP/1.1 request needs a Host header" };
+  if (
+    head.upgrade &&
+    (head.method === "CONNECT" ||
+      te.length > 0 ||
+      raw.some((_, i) => i % 2 === 0 && raw[i]?.toLowerCase() === "content-length" && raw[i + 1] !== "0"))
+  ) {
+    return { status: 400, message: "a request that asks to upgrade cannot carry a body here" };
+  }
+  return undefined;
+}
+
+/**
+ * Serves one client connection: requests are parsed by llhttp in strict mode and answered in order, one at a
+ * time; requests pipelined behind wait (the socket is paused, so at most one read is buffered). Bodies stream
+ * both ways with back-pressure and are re-framed by us. Nothing more is read after a refusal.
+ */
+export class ClientConnection {
+  readonly #socket: Socket;
+  readonly #router: ConnectionRouter;
+  readonly #limits: ConnectionLimits;
+  readonly #parser: Http1Parser;
+  readonly #queue: Exchange[] = [];
+  /** The exchange whose body the parser is delivering. */
+  #parsing: Exchange | undefined;
+  /** The exchange being answered (the head of the queue). */
+  #active: Exchange | undefined;
+  #closing = false;
+  #destroyed = false;
+  #timer: NodeJS.Timeout;
+  #timerMs: number;
+
+  constructor(socket: Socket, router: ConnectionRouter, limits: ConnectionLimits) {
+    this.#socket = socket;
+    this.#router = router;
+    this.#limits = limits;
+    socket.setNoDelay(true);
+    this.#parser = new Http1Parser("request", limits.maxHeaderBytes, {
+      onHead: (head) => this.#onHead(head),
+      onBody: (chunk) => this.#onBody(chunk),
+      onComplete: () => this.#onComplete(),
+    });
+    this.#timerMs = limits.headersTimeoutMs;
+    this.#timer = setTimeout(() => this.#onTimeout(), this.#timerMs);
+    this.#timer.unref();
+    socket.on("data", (data: Buffer) => this.#onData(data));
+    socket.on("error", () => this.#destroy());
+    socket.on("close", () => this.#destroy());
+    socket.on("drain", () => this.#active?.upstream?.socket.resume());
+  }
+
+  #onData(data: Buffer): void {
+    if (this.#closing) return;
+    if (this.#queue.length === 0 && this.#parsing === undefined) {
+      // The first bytes of a new request: its head must be complete within the headers timeout.
+      this.#arm(this.#limits.headersTimeoutMs);
+    }
+    try {
+      this.#parser.execute(data);
+    } catch (e) {
+      if (!(e instanceof ParseError)) throw e;
+      if (e.code === "HPE_PAUSED_UPGRADE") {
+        // llhttp stops after a request that asks to upgrade; nothing after it on this connection is read.
+        this.#socket.pause();
+        return;
+      }
+      const status = e.code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
+      if (this.#parsing !== undefined && this.#parsing.upstream !== undefined) {
+        // The body turned out bad after its head went upstream: that exchange cannot complete.
+        this.#destroy();
+        return;
+      }
+      this.#refuse(status, `malformed request: ${e.message}`);
+    }
+  }
+
+  #arm(ms: number): void {
+    if (this.#timerMs === ms) {
+      this.#timer.refresh();
+      return;
+    }
+    // refresh() keeps the old duration; a new duration needs a new timer.
+    clearTimeout(this.#timer);
+    this.#timerMs = ms;
+    this.#timer = setTimeout(() => this.#onTimeout(), ms);
+    this.#timer.unref();
+  }
+
+  #onTimeout(): void {
+    if (this.#active?.responseStarted || (this.#active?.requestEnded && this.#active.route !== undefined)) {
+      // The request is in; waiting for the upstream is not the client's slowness.
+      return;
+    }
+    if (this.#queue.length === 0 && this.#parsing === undefined) {
+      this.#destroy();
+      return;
+    }
+    this.#refuse(408, "request not received in time");
+  }
+
+  #onHead(head: ParsedHead): boolean {
+    if (this.#closing) return true;
+    const refused = refusal(head, this.#limits);
+    if (refused !== undefined) {
+      this.#refuse(refused.status, refused.message);
+      return true;
+    }
+    const ex = new Exchange(head);
+    this.#queue.push(ex);
+    if (head.upgrade) {
+      // Answered as an ordinary request without a body (checked above), then the connection is closed.
+      ex.requestEnded = true;
+    } else {
+      this.#parsing = ex;
+    }
+    this.#arm(this.#limits.requestTimeoutMs);
+    if (this.#queue.length > 1 || ex.hasBody) this.#socket.pause();
+    if (this.#active === undefined) this.#next();
+    return false;
+  }
+
+  #onBody(chunk: Buffer): void {
+    const ex = this.#parsing;
+    if (ex === undefined || this.#closing) return;
+    if (ex.upstream !== undefined && ex.pending.length === 0) this.#writeBody(ex, chunk);
+    else ex.pending.push(Buffer.from(chunk));
+  }
+
+  #onComplete(): void {
+    const ex = this.#parsing;
+    this.#parsing = undefined;
+    if (ex === undefined) return;
+    ex.requestEnded = true;
+    if (ex.upstream !== undefined && ex.pending.length === 0) this.#endBody(ex);
+  }
+
+  #writeBody(ex: Exchange, chunk: Buffer): void {
+    const up = ex.upstream as UpstreamConnection;
+    const ok =
+      ex.contentLength === undefined
+        ? up.socket.write(chunkHeader(chunk.length), "latin1") &&
+          up.socket.write(chunk) &&
+          up.socket.write(CRLF)
+        : up.socket.write(chunk);
+    if (!ok) {
+      this.#socket.pause();
+      up.socket.once("drain", () => {
+        if (ex === this.#active && !this.#closing) this.#socket.resume();
+      });
+    }
+  }
+
+  #endBody(ex: Exchange): void {
+    if (ex.contentLength === undefined && ex.hasBody) ex.upstream?.socket.write(LAST_CHUNK, "latin1");
+  }
+
+  /** Starts answering the next queued request, if any. */
+  #next(): void {
+    const ex = this.#queue[0];
+    this.#active = ex;
+    if (ex === undefined) {
+      if (!this.#closing) {
+        this.#socket.resume();
+        this.#arm(this.#limits.keepAliveTimeoutMs);
+      }
+      return;
+    }
+    void this.#run(ex);
+  }
+
+  async #run(ex: Exchange): Promise<void> {
+    const started = this.#router.now();
+    this.#router.started();
+    let route: Route;
+    try {
+      route = await this.#router.route(ex, started);
+    } catch (e) {
+      const err = e instanceof RouterError ? e : new RouterError(502, (e as Error).message);
+      this.#answerError(ex, err, started);
+      return;
+    }
+    if (this.#closing) {
+      route.done(undefined, "client closed");
+      return;
+    }
+    ex.route = route;
+    this.#send(ex, route, started, false);
+  }
+
+  #send(ex: Exchange, route: Route, started: number, retry: boolean): void {
+    const up = route.endpoint.pool.acquire(retry);
+    ex.upstream = up;
+    const headers = ex.headers;
+    headers.delete("content-length");
+    headers.delete("transfer-encoding");
+    if (ex.contentLength !== undefined && ex.contentLength > 0)
+      headers.add("Content-Length", String(ex.contentLength));
+    else if (ex.hasBody) headers.add("Transfer-Encoding", "chunked");
+    let out: HeaderList | undefined;
+    let chunked = false;
+    let dropBody = false;
+    let bodyless = false;
+    up.send(ex.method, requestHead(ex.method, ex.target, headers), {
+      onHead: (head) => {
+        ex.responseStarted = true;
+        ex.status = head.status;
+        out = new HeaderList(head.raw);
+        dropBody = this.#router.responseHeaders(out, head.versionMinor === 0 ? "1.0" : "1.1");
+        bodyless = !responseHasBody(ex.method, head.status);
+        const hasLength = out.has("content-length");
+        if (dropBody) {
+          out.delete("content-length");
+          out.add("Content-Length", "0");
+        } else if (!bodyless && !hasLength) {
+          if (ex.version === "1.1") {
+            out.add("Transfer-Encoding", "chunked");
+            chunked = true;
+          } else {
+            // An HTTP/1.0 client reads to the end of the connection.
+            out.add("Connection", "close");
+            this.#closing = true;
+          }
+        }
+        if (!ex.keepAlive) {
+          if (!out.has("connection")) out.add("Connection", "close");
+          this.#closing = true;
+        }
+        this.#socket.cork();
+        this.#socket.write(responseHead(head.status, head.statusText, out), "latin1");
+        process.nextTick(() => this.#socket.uncork());
+        route.done(head.status);
+      },
+      onBody: (chunk) => {
+        if (dropBody || bodyless || this.#socket.destroyed) return;
+        const ok = chunked
+          ? this.#socket.write(chunkHeader(chunk.length), "latin1") &&
+            this.#socket.write(chunk) &&
+            this.#socket.write(CRLF)
+          : this.#socket.write(chunk);
+        if (!ok) up.socket.pause();
+      },
+      onComplete: () => {
+        if (chunked) this.#socket.write(LAST_CHUNK, "latin1");
+        ex.upstream = undefined;
+        // A connection is reused only when both directions ended cleanly.
+        if (ex.requestEnded) route.endpoint.pool.release(up);
+        else up.destroy();
+        this.#finish(ex, started);
+      },
+      onError: (failure) => {
+        ex.upstream = undefined;
+        if (!failure.beforeHead || ex.responseStarted) {
+          // Part of the answer is out: the client must see it cut, not whole.
+          route.done(undefined, failure.code);
+          this.#destroy();
+          return;
+        }
+        if (failure.staleConnection && !ex.hasBody && !retry) {
+          // The upstream closed a pooled connection just as it was reused: nothing reached it, try a new one.
+          this.#send(ex, route, started, true);
+          return;
+        }
+        route.done(undefined, failure.code);
+        this.#answerError(ex, this.#router.upstreamError(route, failure), started);
+      },
+    });
+    if (ex.expectContinue && ex.hasBody) this.#socket.write("HTTP/1.1 100 Continue\r\n\r\n", "latin1");
+    for (const chunk of ex.pending.splice(0)) this.#writeBody(ex, chunk);
+    if (ex.requestEnded) this.#endBody(ex);
+    else if (this.#queue.length === 1) this.#socket.resume();
+  }
+
+  #answerError(ex: Exchange, err: RouterError, started: number): void {
+    const res = this.#router.errorResponse(err, ex.version);
+    ex.status = res.status;
+    if (!ex.keepAlive || !ex.requestEnded) {
+      // A body still arriving, or a client that asked to close: answer and close.
+      res.headers.add("Connection", "close");
+      this.#closing = true;
+    }
+    this.#socket.write(responseHead(res.status, reason(res.status), res.headers), "latin1");
+    if (res.body.length > 0) this.#socket.write(res.body);
+    this.#finish(ex, started);
+  }
+
+  #finish(ex: Exchange, started: number): void {
+    if (ex.done) return;
+    ex.done = true;
+    this.#router.finished(ex.status, this.#router.now() - started);
+    this.#queue.shift();
+    if (this.#closing) {
+      this.#socket.end();
+      return;
+    }
+    this.#next();
+  }
+
+  /** Closes the connection now if it is idle, else as soon as the exchange under way is answered. */
+  drain(): void {
+    if (this.#closing) return;
+    this.#closing = true;
+    if (this.#queue.length === 0) this.#socket.end();
+  }
+
+  /** Answers a request refused before routing and closes: nothing more is read from this connection. */
+  #refuse(status: number, message: string): void {
+    if (this.#closing) return;
+    if (this.#queue.some((ex) => ex.route !== undefined || ex.responseStarted)) {
+      // An exchange is already under way with an upstream: it cannot be answered any more, only cut.
+      this.#destroy();
+      return;
+    }
+    this.#router.refused(status);
+    this.#closing = true;
+    for (const ex of this.#queue) {
+      // Still being routed: counted as ended here; the routing result is dropped when it comes.
+      if (!ex.done) {
+        ex.done = true;
+        this.#router.finished(undefined, 0);
+      }
+    }
+    this.#queue.length = 0;
+    const body = `${message}\n`;
+    this.#socket.end(
+      `HTTP/1.1 ${status} ${reason(status)}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      "latin1",
+    );
+  }
+
+  #destroy(): void {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    clearTimeout(this.#timer);
+    this.#closing = true;
+    for (const ex of this.#queue) {
+      if (!ex.done) {
+        ex.done = true;
+        ex.route?.done(undefined, "client closed");
+        ex.upstream?.destroy();
+        this.#router.finished(undefined, 0);
+      }
+    }
+    this.#queue.length = 0;
+    this.#active = undefined;
+    this.#socket.destroy();
+    this.#parser.close();
+  }
+}

@@ -1,0 +1,229 @@
+// Upstream connections and their per-endpoint pool: raw sockets with a strict response parser, reused when clean.
+
+import { connect, type Socket } from "node:net";
+import { Http1Parser, type ParsedHead, ParseError } from "./llhttp.ts";
+
+/** Receives one response from an upstream connection. */
+export interface ResponseHandler {
+  onHead(head: ParsedHead): void;
+  onBody(chunk: Buffer): void;
+  onComplete(): void;
+  /** The connection failed; `beforeHead` says whether any of the response had arrived. */
+  onError(error: UpstreamFailure): void;
+}
+
+/** Why an upstream exchange failed, and whether the request can have had no effect (nothing was answered). */
+export class UpstreamFailure extends Error {
+  readonly code: string;
+  /** True when the connection could not be made at all: the request never left. */
+  readonly notSent: boolean;
+  /** True when the failure came before any of the response: an error can still be answered. */
+  readonly beforeHead: boolean;
+  /** True on a pooled connection the upstream closed before answering (the keep-alive race): worth one retry. */
+  readonly staleConnection: boolean;
+
+  constructor(
+    message: string,
+    code: string,
+    notSent: boolean,
+    beforeHead: boolean,
+    staleConnection: boolean,
+  ) {
+    super(message);
+    this.name = "UpstreamFailure";
+    this.code = code;
+    this.notSent = notSent;
+    this.beforeHead = beforeHead;
+    this.staleConnection = staleConnection;
+  }
+}
+
+export interface PoolOptions {
+  /** Idle connections kept for reuse. */
+  readonly maxIdle: number;
+  /** How long an idle connection is kept. */
+  readonly idleTimeMs: number;
+  /** Most bytes of response head accepted from the upstream. */
+  readonly maxHeaderBytes: number;
+}
+
+/** One connection to an upstream, carrying one exchange at a time. */
+export class UpstreamConnection {
+  readonly socket: Socket;
+  readonly #pool: ConnectionPool;
+  readonly #parser: Http1Parser;
+  #handler: ResponseHandler | undefined;
+  #skipBody = false;
+  #gotHead = false;
+  #keepAlive = true;
+  #uses = 0;
+  #connected = false;
+  #idleTimer: NodeJS.Timeout | undefined;
+  closed = false;
+
+  constructor(pool: ConnectionPool, socket: Socket, maxHeaderBytes: number) {
+    this.#pool = pool;
+    this.socket = socket;
+    socket.setNoDelay(true);
+    this.#parser = new Http1Parser("response", maxHeaderBytes, {
+      onHead: (head) => {
+        // Interim answers (100 Continue) are not passed on: the proxy already asked its client for the body.
+        if (head.status >= 100 && head.status < 200) return true;
+        this.#gotHead = true;
+        this.#keepAlive = head.keepAlive;
+        this.#handler?.onHead(head);
+        return this.#skipBody;
+      },
+      onBody: (chunk) => this.#handler?.onBody(chunk),
+      onComplete: () => {
+        if (!this.#gotHead) return;
+        const handler = this.#handler;
+        this.#handler = undefined;
+        handler?.onComplete();
+      },
+    });
+    socket.on("data", (data: Buffer) => {
+      try {
+        this.#parser.execute(data);
+      } catch (e) {
+        this.#fail(
+          (e as ParseError).code ?? "HPE",
+          `invalid response from upstream: ${(e as Error).message}`,
+        );
+      }
+    });
+    socket.on("error", (e: NodeJS.ErrnoException) => this.#fail(e.code ?? "ERR", e.message));
+    socket.on("close", () => {
+      if (this.#handler !== undefined) {
+        try {
+          // A body delimited by the end of the connection ends here; anything else is cut short.
+          this.#parser.finish();
+        } catch {
+          // reported below
+        }
+      }
+      this.#fail("ECONNRESET", "upstream closed the connection");
+    });
+  }
+
+  markConnected(): void {
+    this.#connected = true;
+  }
+
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  /** Starts an exchange: writes the request head (and whatever body bytes are passed) and waits for the answer. */
+  send(method: string, head: string, handler: ResponseHandler): void {
+    this.#handler = handler;
+    this.#skipBody = method === "HEAD";
+    this.#gotHead = false;
+    this.#uses++;
+    if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
+    this.socket.write(head, "latin1");
+  }
+
+  /** Whether the connection can carry another exchange once this one is complete. */
+  get reusable(): boolean {
+    return !this.closed && this.#keepAlive && this.#handler === undefined;
+  }
+
+  #fail(code: string, message: string): void {
+    const handler = this.#handler;
+    this.#handler = undefined;
+    const wasConnected = this.#connected;
+    this.destroy();
+    if (handler !== undefined) {
+      const beforeHead = !this.#gotHead;
+      handler.onError(
+        new UpstreamFailure(
+          message,
+          code,
+          !wasConnected,
+          beforeHead,
+          beforeHead && wasConnected && this.#uses > 1,
+        ),
+      );
+    }
+  }
+
+  /** Parks the connection in the idle list, closing it if it stays unused past `ms`. */
+  idle(ms: number): void {
+    this.#idleTimer = setTimeout(() => this.destroy(), ms);
+    this.#idleTimer.unref();
+  }
+
+  destroy(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
+    this.socket.destroy();
+    this.#parser.close();
+    this.#pool.forget(this);
+  }
+}
+
+/** The connections to one endpoint: idle ones reused most recently used first, new ones opened on demand. */
+export class ConnectionPool {
+  readonly ip: string;
+  readonly port: number;
+  readonly #options: PoolOptions;
+  readonly #idle: UpstreamConnection[] = [];
+  readonly #all = new Set<UpstreamConnection>();
+  #closed = false;
+
+  constructor(ip: string, port: number, options: PoolOptions) {
+    this.ip = ip;
+    this.port = port;
+    this.#options = options;
+  }
+
+  get size(): number {
+    return this.#all.size;
+  }
+
+  get idleCount(): number {
+    return this.#idle.length;
+  }
+
+  /** An idle connection if there is one, else a new one (connecting: writes are queued until it connects). */
+  acquire(fresh = false): UpstreamConnection {
+    if (!fresh) {
+      for (;;) {
+        const c = this.#idle.pop();
+        if (c === undefined) break;
+        if (!c.closed) return c;
+      }
+    }
+    const socket = connect({ host: this.ip, port: this.port });
+    const c = new UpstreamConnection(this, socket, this.#options.maxHeaderBytes);
+    socket.once("connect", () => c.markConnected());
+    this.#all.add(c);
+    return c;
+  }
+
+  /** Takes a connection back after a complete exchange; one that cannot be reused is closed. */
+  release(c: UpstreamConnection): void {
+    if (this.#closed || !c.reusable || this.#idle.length >= this.#options.maxIdle) {
+      c.destroy();
+      return;
+    }
+    c.idle(this.#options.idleTimeMs);
+    this.#idle.push(c);
+  }
+
+  forget(c: UpstreamConnection): void {
+    this.#all.delete(c);
+    const i = this.#idle.indexOf(c);
+    if (i >= 0) this.#idle.splice(i, 1);
+  }
+
+  /** Closes idle connections now and busy ones as soon as their exchange completes. */
+  close(): void {
+    this.#closed = true;
+    for (const c of this.#idle.splice(0)) c.destroy();
+  }
+}
+
+export { ParseError };
