@@ -1,6 +1,5 @@
 // The `trellis` command: dispatches to its subcommands and turns user mistakes into messages and exit codes.
 
-import { readFileSync } from "node:fs";
 import { dtabCommand } from "./dtab-command.ts";
 import { UsageError } from "./errors.ts";
 import { proxyCommand } from "./proxy-command.ts";
@@ -18,15 +17,8 @@ Commands:
 Run 'trellis <command> --help' for a command's options.
 `;
 
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-    version: string;
-  };
-  return pkg.version;
-}
-
 /** Runs the command line `argv` (without node and script) and returns the exit status. */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], version = "unknown"): Promise<number> {
   const out = (text: string) => process.stdout.write(text);
   const [command, ...rest] = argv;
   try {
@@ -41,7 +33,7 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case "version":
       case "--version":
-        out(`trellis ${version()} (node ${process.versions.node})\n`);
+        out(`trellis ${version} (node ${process.versions.node})\n`);
         return 0;
       case "dtab":
         return await dtabCommand(rest, out);

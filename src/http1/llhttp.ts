@@ -1,7 +1,5 @@
 // The one place that uses Node's own HTTP/1 parser (llhttp, strict mode) directly, without node:http's objects.
 
-import { createRequire } from "node:module";
-
 /** The parser binding that node:http itself uses; reached through `_http_common`, stable for the pinned Node. */
 interface NativeParser {
   initialize(type: number, resource: object, maxHeaderSize: number, lenient: number): void;
@@ -27,7 +25,7 @@ interface ParserModule {
   methods: string[];
 }
 
-const native = createRequire(import.meta.url)("_http_common") as ParserModule;
+const native = process.getBuiltinModule("_http_common") as ParserModule;
 const P = native.HTTPParser;
 
 /** The method names, by the index the parser reports. */
