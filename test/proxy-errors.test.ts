@@ -108,7 +108,6 @@ function watchRss(proxy: ProxyProcess): { stop: () => number } {
 }
 
 const MB = 1024 * 1024;
-const RSS_BUG = "bug: peaks at 150-195 MB, ~104 MB of it at idle (see report)";
 
 describe("trellis proxy failure handling", () => {
   let web: Backend;
@@ -654,7 +653,7 @@ routers:
       assert.equal(rec.sha256, p.digest());
     });
 
-    it("keeps the proxy's RSS under 150 MB during the 300 MB upload", { todo: RSS_BUG }, () => {
+    it("keeps the proxy's RSS under 150 MB during the 300 MB upload", () => {
       assert.ok(peak.upload < 150 * MB, `proxy RSS reached ${(peak.upload / MB).toFixed(1)} MB`);
     });
 
@@ -687,9 +686,7 @@ routers:
       assert.equal(got.sha256, downloadDigest);
     });
 
-    it("keeps the proxy's RSS under 150 MB during the 300 MB download", {
-      todo: RSS_BUG,
-    }, () => {
+    it("keeps the proxy's RSS under 150 MB during the 300 MB download", {}, () => {
       assert.ok(peak.download < 150 * MB, `proxy RSS reached ${(peak.download / MB).toFixed(1)} MB`);
     });
   });
