@@ -21,6 +21,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { ensureDebianBinary, isRoot } from "./lib/apt.ts";
+import type { Hiccups } from "./lib/hiccups.ts";
 import { machine } from "./lib/machine.ts";
 import { placement } from "./lib/pinning.ts";
 import { ProcessGroup } from "./lib/processes.ts";
@@ -30,7 +31,7 @@ import { type ClosedResult, closedLoop } from "./suite/closed.ts";
 import { Context, SECTIONS, type Section, settings } from "./suite/context.ts";
 import { type MemoryResult, memory } from "./suite/memory.ts";
 import { type OpenResult, openLoop } from "./suite/open.ts";
-import { markdown, type SuiteReport, targets } from "./suite/report.ts";
+import { markdown, type Noise, type SuiteReport, targets } from "./suite/report.ts";
 import { type ScaleResult, scale } from "./suite/scale.ts";
 import {
   CASES,
@@ -48,6 +49,7 @@ import {
 } from "./suite/services.ts";
 
 const RESULTS = fileURLToPath(new URL("./results/", import.meta.url));
+const HICCUPS = fileURLToPath(new URL("./lib/hiccups.ts", import.meta.url));
 
 const USAGE = `Usage: npm run bench -- [options]
   --quick            short runs (4 s open loop, 1 s closed loop) and 1 run unless --runs says otherwise
@@ -144,6 +146,20 @@ function ensureTools(cases: readonly Case[]): { notes: string[]; drop: Case[] } 
   return { notes, drop };
 }
 
+/** The machine's noise floor: a spinning thread on each CPU (at once) for `ms`, counting the time it lost. */
+async function machineNoise(env: Env, when: "start" | "end", ms: number): Promise<Noise[]> {
+  const roles = env.place.pinned ? (["sut", "load"] as const) : (["sut"] as const);
+  return Promise.all(
+    roles.map(async (role) => {
+      const [cmd, argv] = env.place.wrap(role, process.execPath, [HICCUPS, String(ms)]);
+      const child = env.group.spawn(`hiccups ${role}`, cmd, argv);
+      await child.exited();
+      const h = JSON.parse(child.output().trim().split("\n").at(-1) ?? "{}") as Hiccups;
+      return { when, cpu: env.place.cpus(role) ?? "any", ...h };
+    }),
+  );
+}
+
 function chart(report: SuiteReport): string | undefined {
   const runs = report.open?.runs ?? [];
   const panels: ChartPanel[] = [];
@@ -216,6 +232,8 @@ async function main(): Promise<number> {
   });
 
   log(`bench: ${place.description}\n`);
+  const noiseMs = s.quick ? 1000 : 2000;
+  const noise: Noise[] = [];
   let closed: ClosedResult | undefined;
   let open: OpenResult | undefined;
   let mem: MemoryResult | undefined;
@@ -228,10 +246,12 @@ async function main(): Promise<number> {
     await checkAnswers(origin.port, "the nginx origin");
     log(`nginx origin on 127.0.0.1:${origin.port}${extra > 0 ? ` (and ${extra} more ports)` : ""}\n`);
     const ctx = new Context(env, s, origin, log);
+    noise.push(...(await machineNoise(env, "start", noiseMs)));
     if (s.sections.includes("closed")) closed = await closedLoop(ctx);
     if (s.sections.includes("open")) open = await openLoop(ctx);
     if (s.sections.includes("memory")) mem = await memory(ctx);
     if (s.sections.includes("scale") && s.cases.includes("trellis")) sc = await scale(ctx);
+    noise.push(...(await machineNoise(env, "end", noiseMs)));
   } finally {
     await stopService(env, origin);
     await cleanup();
@@ -244,6 +264,7 @@ async function main(): Promise<number> {
     pinned: place.pinned,
     pinning: place.description,
     settings: s,
+    noise,
     elapsedS: Math.round((performance.now() - started) / 100) / 10,
     ...(closed ? { closed } : {}),
     ...(open ? { open } : {}),

@@ -2,6 +2,7 @@
 
 import { dtabCommand } from "./dtab-command.ts";
 import { UsageError } from "./errors.ts";
+import { passthroughCommand } from "./passthrough-command.ts";
 import { proxyCommand } from "./proxy-command.ts";
 
 const USAGE = `Usage: trellis <command> [options]
@@ -10,6 +11,7 @@ Trellis is a service mesh: a drop-in successor to Linkerd 1.x and namerd.
 
 Commands:
   proxy      Run the sidecar proxy from a Linkerd 1.x config file (trellis proxy --help)
+  passthrough  A bare pass-through proxy on the same data path, the floor for benchmarks
   dtab       Work with dtabs offline: show, lookup, delegate (trellis dtab --help)
   version    Print the version of trellis and of the Node.js it runs on
   help       Print this help
@@ -39,6 +41,8 @@ export async function main(argv: string[], version = "unknown"): Promise<number>
         return await dtabCommand(rest, out);
       case "proxy":
         return await proxyCommand(rest, out);
+      case "passthrough":
+        return await passthroughCommand(rest, out);
       default:
         throw new UsageError(`unknown command '${command}'; run 'trellis --help' for the list`);
     }

@@ -1,0 +1,40 @@
+// A bare pass-through proxy on the same data path as the routers, with none of their work: the floor for benchmarks.
+
+import { HeaderList } from "../http/header-list.ts";
+import type { ConnectionRouter } from "../http1/client-connection.ts";
+import { createHttp1Server, type Http1Server } from "../http1/server.ts";
+import { Addr } from "../naming/index.ts";
+import { Endpoint } from "../router/endpoint.ts";
+import type { Route } from "../router/http-router.ts";
+import { RouterError } from "../router/router-errors.ts";
+
+/**
+ * Forwards every request to one address: no identification, binding, header rewriting or metrics. Comparing a
+ * router with it shows what the Linkerd features cost on top of moving the bytes.
+ */
+export function createPassthrough(to: { ip: string; port: number }): Http1Server {
+  const endpoint = new Endpoint(Addr.address(to.ip, to.port));
+  const route: Route = { endpoint, done: () => {} };
+  const router: ConnectionRouter = {
+    route: () => Promise.resolve(route),
+    responseHeaders: () => false,
+    errorResponse: (err) => {
+      const headers = new HeaderList();
+      headers.add("Content-Length", "0");
+      return { status: err.status, headers, body: Buffer.alloc(0) };
+    },
+    upstreamError: (_r, failure) => new RouterError(502, failure.message),
+    refused: () => {},
+    started: () => {},
+    finished: () => {},
+    now: () => performance.now(),
+  };
+  return createHttp1Server(router, {
+    maxHeaderBytes: 64 * 1024,
+    maxHeaderLinesBytes: 64 * 1024,
+    maxTargetBytes: 16 * 1024,
+    headersTimeoutMs: 10_000,
+    requestTimeoutMs: 60_000,
+    keepAliveTimeoutMs: 10_000,
+  });
+}
