@@ -28,7 +28,7 @@ export class Endpoint {
     this.key = Endpoint.keyOf(address);
     this.weight = Addr.weightOf(address);
     this.pool = new ConnectionPool(address.ip, address.port, {
-      maxIdle: options.maxIdle ?? 256,
+      maxIdle: options.maxIdle ?? 10_000,
       idleTimeMs: options.idleTimeMs ?? 60_000,
       maxHeaderBytes: options.maxHeaderBytes ?? 64 * 1024,
     });
