@@ -2,7 +2,7 @@
 
 import * as v from "valibot";
 import { PluginCategory, pluginKind } from "./config/registry.ts";
-import { bool, headerName, host, int, path, port, prefixPath, str } from "./config/schema-kit.ts";
+import { bool, headerName, host, int, nonEmptyStr, path, port, prefixPath, str } from "./config/schema-kit.ts";
 import type { HostLookup } from "./namers/inet/resolver.ts";
 import type {
   Activity,
@@ -15,7 +15,8 @@ import type {
   NameTreeTransformer,
   Path,
 } from "./naming/index.ts";
-import { ConfiguredNamersInterpreter } from "./naming/index.ts";
+import { CONFIGURED_NAMER_PREFIX, ConfiguredNamersInterpreter } from "./naming/index.ts";
+import { FsNamer } from "./namers/fs/fs-namer.ts";
 import {
   headerPathKind,
   headerTokenKind,
@@ -32,6 +33,7 @@ import {
   replaceTransformer,
   specificHostTransformer,
   transformedInterpreter,
+  transformedNamer,
 } from "./transformers/index.ts";
 
 export interface IdentifierContext {
@@ -103,13 +105,51 @@ export const transformerKinds = new PluginCategory<NameTreeTransformer, Transfor
   }),
 ]);
 
+function transformersOf(configs: readonly { kind: string }[], ctx: TransformerContext): NameTreeTransformer[] {
+  return configs.map((c) => transformerKinds.make(c, ctx));
+}
+
 /** A namer kind builds a namer (mounted at `/#/<prefix>`) from its config. */
 export interface NamerContext {
   readonly lookup?: HostLookup;
+  readonly transformers: TransformerContext;
 }
 
-/** Namer kinds: service discovery (`io.l5d.fs`, `io.l5d.serversets`, ...) arrives with its own work. */
-export const namerKinds = new PluginCategory<{ prefix: Path; namer: Namer }, NamerContext>("namer", []);
+/** A configured namer, where it is mounted, and what the admin server can show of it. */
+export interface MountedConfiguredNamer {
+  readonly prefix: Path;
+  readonly namer: Namer;
+  /** The configured prefix without `/#`, as in `/namer_state/io.l5d.fs.json`. */
+  readonly label: string;
+  /** Names it knows of (enumerating namers), for `/bound-names.json`. */
+  boundNames?(): Path[];
+  /** Its internal state, for `/namer_state/<label>.json`. */
+  state?(): unknown;
+  close?(): void;
+}
+
+const namerCommon = {
+  transformers: v.optional(v.array(transformerKinds.schema()), []),
+};
+
+export const namerKinds = new PluginCategory<MountedConfiguredNamer, NamerContext>("namer", [
+  pluginKind({
+    kind: "io.l5d.fs",
+    entries: { rootDir: nonEmptyStr(), prefix: v.optional(prefixPath(), "/io.l5d.fs"), ...namerCommon },
+    make: (c, ctx: NamerContext) => {
+      const prefix = CONFIGURED_NAMER_PREFIX.concat(c.prefix);
+      const fs = new FsNamer(c.rootDir, prefix, { lookup: ctx.lookup });
+      return {
+        prefix,
+        label: c.prefix.show.slice(1),
+        namer: transformedNamer(fs, transformersOf(c.transformers, ctx.transformers)),
+        boundNames: () => fs.boundNames(),
+        state: () => fs.state(),
+        close: () => fs.close(),
+      };
+    },
+  }),
+]);
 
 export interface InterpreterContext {
   readonly namers: readonly MountedNamer[];
@@ -118,13 +158,6 @@ export interface InterpreterContext {
 }
 
 export type Interpreter = NameInterpreter & Delegator;
-
-function transformersOf(
-  configs: readonly { kind: string }[],
-  ctx: TransformerContext,
-): NameTreeTransformer[] {
-  return configs.map((c) => transformerKinds.make(c, ctx));
-}
 
 export const interpreterKinds = new PluginCategory<Interpreter, InterpreterContext>("interpreter", [
   pluginKind({

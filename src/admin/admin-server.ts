@@ -11,7 +11,7 @@ import {
   readPath,
   resolveAddrs,
 } from "../naming/index.ts";
-import type { StreamedPage } from "../plugins.ts";
+import type { MountedConfiguredNamer, StreamedPage } from "../plugins.ts";
 import type { RouterView } from "../router/http-router.ts";
 import { JSON_CONTENT_TYPE, type Metrics, metricsJsonStream, paced } from "../telemetry/index.ts";
 import { clientStateJson } from "./client-state.ts";
@@ -21,6 +21,8 @@ export interface AdminServerOptions {
   readonly config: AdminConfig;
   readonly metrics: Metrics;
   readonly routers: readonly RouterView[];
+  /** The configured namers, for `/bound-names.json` and `/namer_state/<prefix>.json`. */
+  readonly namers: readonly MountedConfiguredNamer[];
   /** The effective config, as served at /config.json. */
   readonly effectiveConfig: () => unknown;
   /** Extra pages from telemeters (e.g. `/admin/metrics/prometheus`). */
@@ -117,7 +119,11 @@ async function route(req: IncomingMessage, res: ServerResponse, o: AdminServerOp
       sendJson(res, 200, clientStateJson(o.routers));
       return;
     case "/bound-names.json":
-      sendJson(res, 200, []);
+      sendJson(
+        res,
+        200,
+        o.namers.flatMap((n) => n.boundNames?.() ?? []).map((p) => p.show),
+      );
       return;
     case "/delegator.json":
       await delegator(req, res, url, o, method);
@@ -144,8 +150,15 @@ async function route(req: IncomingMessage, res: ServerResponse, o: AdminServerOp
         adminIndex(path === "/", [...o.extraPages.keys()]),
       );
       return;
-    default:
+    default: {
+      const state = /^\/namer_state\/(.+)\.json$/.exec(path);
+      const namer = state === null ? undefined : o.namers.find((n) => n.label === state[1]);
+      if (namer?.state !== undefined) {
+        sendJson(res, 200, namer.state());
+        return;
+      }
       send(res, 404, "text/plain", "not found\n");
+    }
   }
 }
 

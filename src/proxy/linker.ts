@@ -5,11 +5,12 @@ import { createAdminServer } from "../admin/admin-server.ts";
 import type { AdminPage } from "../admin/pages.ts";
 import type { LinkerConfig, RouterConfig } from "../config/linker-schema.ts";
 import { GlobalNamer } from "../namers/global.ts";
-import { ConfiguredNamersInterpreter, Dtab, type MountedNamer } from "../naming/index.ts";
+import { ConfiguredNamersInterpreter, Dtab, type MountedNamer, type Path } from "../naming/index.ts";
 import {
   type InterpreterContext,
   identifierKinds,
   interpreterKinds,
+  type MountedConfiguredNamer,
   namerKinds,
   telemeterKinds,
 } from "../plugins.ts";
@@ -40,6 +41,7 @@ export class Linker {
   readonly config: LinkerConfig;
   readonly metrics: Metrics;
   readonly routers: HttpRouter[] = [];
+  readonly namers: readonly MountedConfiguredNamer[];
   readonly servers: { router: string; server: RouterServer }[] = [];
   readonly #admin: Server;
   #adminPort = 0;
@@ -51,15 +53,13 @@ export class Linker {
     const random = options.random ?? Math.random;
     this.metrics = new Metrics();
     const global = new GlobalNamer();
-    const namers: MountedNamer[] = config.namers.map((c) => namerKinds.make(c, {}));
+    // replace/const transformers bind their path with an empty dtab through the namers (built just below).
+    const transformers = { bind: (path: Path) => plain.bind(Dtab.empty, path) };
+    this.namers = config.namers.map((c) => namerKinds.make(c, { transformers }));
     // Linkerd tries the namers in reverse order of the config, so that a later namer overrides an earlier one.
-    namers.reverse();
+    const namers: MountedNamer[] = [...this.namers].reverse();
     const plain = new ConfiguredNamersInterpreter(namers, global);
-    const context: InterpreterContext = {
-      namers,
-      global,
-      transformers: { bind: (path) => plain.bind(Dtab.empty, path) },
-    };
+    const context: InterpreterContext = { namers, global, transformers };
     for (const rc of config.routers) this.#addRouter(rc, context, now, random);
     const pages = new Map<string, AdminPage>();
     for (const t of config.telemetry) {
@@ -72,6 +72,7 @@ export class Linker {
       config: config.admin,
       metrics: this.metrics,
       routers: this.routers,
+      namers: this.namers,
       effectiveConfig: () => config,
       extraPages: pages,
       shutdown: (grace) => options.onShutdownRequest?.(grace),
@@ -177,6 +178,7 @@ export class Linker {
     clearTimeout(timer);
     for (const { server } of this.servers) server.forceClose();
     for (const r of this.routers) r.close();
+    for (const n of this.namers) n.close?.();
     await new Promise<void>((resolve) => {
       if (!this.#admin.listening) return resolve();
       this.#admin.close(() => resolve());

@@ -69,8 +69,11 @@ export class ReplicaSet {
         return { kind: "pending" };
       case "neg":
         return { kind: "none", why: "the name does not exist (Neg)" };
-      case "failed":
-        return { kind: "none", why: `resolution failed: ${a.cause}` };
+      case "failed": {
+        // Discovery is failing: keep using the last good addresses, if there were any (last known good).
+        const e = pickLeastLoaded(this.#list, this.#random);
+        return e ? { kind: "endpoint", endpoint: e } : { kind: "none", why: `resolution failed: ${a.cause}` };
+      }
       case "bound": {
         const e = pickLeastLoaded(this.#list, this.#random);
         return e ? { kind: "endpoint", endpoint: e } : { kind: "none", why: "no endpoints" };
