@@ -23,6 +23,11 @@ export interface FsNamerOptions {
   readonly lookup?: HostLookup;
   /** Watch the directory for changes (default true); tests may drive `refresh()` instead. */
   readonly watch?: boolean;
+  /**
+   * How long a burst of change events settles before files are read again (default 20 ms): an editor or
+   * `echo > file` truncates and then writes, and reading between the two would see an empty service.
+   */
+  readonly settleMs?: number;
 }
 
 /** A service file's addresses, and the last good ones kept for reporting while the file is broken. */
@@ -46,17 +51,22 @@ export class FsNamer implements Namer {
   #dirs = new Set<string>();
   readonly #tree = new Cell(0);
   #watcher: FSWatcher | undefined;
+  readonly #settleMs: number;
+  /** Changed names waiting for the burst to settle; undefined stands for "anything may have changed". */
+  readonly #pending = new Set<string | undefined>();
+  #settleTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(rootDir: string, idPrefix: Path, options: FsNamerOptions = {}) {
     this.rootDir = rootDir;
     this.idPrefix = idPrefix;
     this.#lookup = options.lookup ?? systemLookup;
+    this.#settleMs = options.settleMs ?? 20;
     const st = statSync(rootDir, { throwIfNoEntry: false });
     if (st === undefined || !st.isDirectory())
       throw new Error(`io.l5d.fs rootDir ${rootDir} is not a directory`);
     this.#scan();
     if (options.watch !== false) {
-      this.#watcher = watch(rootDir, { recursive: true }, (_event, name) => this.#changed(name?.toString()));
+      this.#watcher = watch(rootDir, { recursive: true }, (_event, name) => this.#queue(name?.toString()));
       this.#watcher.on("error", () => this.refresh());
       this.#watcher.unref();
     }
@@ -106,6 +116,20 @@ export class FsNamer implements Namer {
   close(): void {
     this.#watcher?.close();
     this.#watcher = undefined;
+    clearTimeout(this.#settleTimer);
+    this.#pending.clear();
+  }
+
+  #queue(name: string | undefined): void {
+    this.#pending.add(name);
+    if (this.#settleTimer !== undefined) return;
+    this.#settleTimer = setTimeout(() => {
+      this.#settleTimer = undefined;
+      const names = [...this.#pending];
+      this.#pending.clear();
+      for (const n of names) this.#changed(n);
+    }, this.#settleMs);
+    this.#settleTimer.unref();
   }
 
   #scan(): void {
