@@ -2,8 +2,20 @@
 
 import * as v from "valibot";
 import { PluginCategory, pluginKind } from "./config/registry.ts";
-import { bool, headerName, host, int, nonEmptyStr, path, port, prefixPath, str } from "./config/schema-kit.ts";
+import {
+  bool,
+  headerName,
+  host,
+  int,
+  nonEmptyStr,
+  path,
+  port,
+  prefixPath,
+  str,
+} from "./config/schema-kit.ts";
+import { FsNamer } from "./namers/fs/fs-namer.ts";
 import type { HostLookup } from "./namers/inet/resolver.ts";
+import { ServersetsNamer } from "./namers/serversets/serversets-namer.ts";
 import type {
   Activity,
   BoundName,
@@ -16,7 +28,6 @@ import type {
   Path,
 } from "./naming/index.ts";
 import { CONFIGURED_NAMER_PREFIX, ConfiguredNamersInterpreter } from "./naming/index.ts";
-import { FsNamer } from "./namers/fs/fs-namer.ts";
 import {
   headerPathKind,
   headerTokenKind,
@@ -105,7 +116,10 @@ export const transformerKinds = new PluginCategory<NameTreeTransformer, Transfor
   }),
 ]);
 
-function transformersOf(configs: readonly { kind: string }[], ctx: TransformerContext): NameTreeTransformer[] {
+function transformersOf(
+  configs: readonly { kind: string }[],
+  ctx: TransformerContext,
+): NameTreeTransformer[] {
   return configs.map((c) => transformerKinds.make(c, ctx));
 }
 
@@ -125,7 +139,7 @@ export interface MountedConfiguredNamer {
   boundNames?(): Path[];
   /** Its internal state, for `/namer_state/<label>.json`. */
   state?(): unknown;
-  close?(): void;
+  close?(): void | Promise<void>;
 }
 
 const namerCommon = {
@@ -146,6 +160,28 @@ export const namerKinds = new PluginCategory<MountedConfiguredNamer, NamerContex
         boundNames: () => fs.boundNames(),
         state: () => fs.state(),
         close: () => fs.close(),
+      };
+    },
+  }),
+  pluginKind({
+    kind: "io.l5d.serversets",
+    entries: {
+      zkAddrs: v.pipe(
+        v.array(v.strictObject({ host: host(), port: v.optional(int(1, 65535), 2181) })),
+        v.minLength(1, "expected at least one ZooKeeper address"),
+      ),
+      prefix: v.optional(prefixPath(), "/io.l5d.serversets"),
+      ...namerCommon,
+    },
+    make: (c, ctx: NamerContext) => {
+      const prefix = CONFIGURED_NAMER_PREFIX.concat(c.prefix);
+      const serversets = new ServersetsNamer(c.zkAddrs, prefix, { lookup: ctx.lookup });
+      return {
+        prefix,
+        label: c.prefix.show.slice(1),
+        namer: transformedNamer(serversets, transformersOf(c.transformers, ctx.transformers)),
+        state: () => serversets.state(),
+        close: () => serversets.close(),
       };
     },
   }),

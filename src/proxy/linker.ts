@@ -178,7 +178,8 @@ export class Linker {
     clearTimeout(timer);
     for (const { server } of this.servers) server.forceClose();
     for (const r of this.routers) r.close();
-    for (const n of this.namers) n.close?.();
+    // Namers end their sessions (ZooKeeper's goes at once rather than at its timeout).
+    await Promise.all(this.namers.map((n) => n.close?.()));
     await new Promise<void>((resolve) => {
       if (!this.#admin.listening) return resolve();
       this.#admin.close(() => resolve());
