@@ -21,6 +21,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { ensureDebianBinary, isRoot } from "./lib/apt.ts";
+import { cpuSnapshot, type ForeignLoad, foreignLoad } from "./lib/foreign-load.ts";
 import type { Hiccups } from "./lib/hiccups.ts";
 import { machine } from "./lib/machine.ts";
 import { placement } from "./lib/pinning.ts";
@@ -46,6 +47,7 @@ import {
   type Origin,
   startNginxOrigin,
   stopService,
+  trellisBuild,
 } from "./suite/services.ts";
 
 const RESULTS = fileURLToPath(new URL("./results/", import.meta.url));
@@ -57,6 +59,7 @@ const USAGE = `Usage: npm run bench -- [options]
   --only LIST        sections to run, of ${SECTIONS.join(",")} (default all)
   --cases LIST       of ${CASES.join(",")} (default all; ratios need direct and nginx)
   --no-pin           do not pin with taskset
+  --wait-quiet MIN   wait up to MIN minutes for other programs to leave the CPUs alone before starting
   --out DIR          where latest.md, latest.json and latency.svg go (default bench/results/)
 `;
 
@@ -77,6 +80,7 @@ function options() {
         only: { type: "string" },
         cases: { type: "string" },
         "no-pin": { type: "boolean", default: false },
+        "wait-quiet": { type: "string", default: "0" },
         out: { type: "string", default: RESULTS },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -115,6 +119,12 @@ function options() {
       CASES.filter((c) => cases.includes(c)),
     ),
     pin: !v["no-pin"],
+    waitQuietMin: (() => {
+      const n = Number(v["wait-quiet"]);
+      if (!Number.isFinite(n) || n < 0)
+        fail(`--wait-quiet must be a number of minutes >= 0, got "${v["wait-quiet"]}"`);
+      return n;
+    })(),
     out: v.out,
   };
 }
@@ -160,6 +170,31 @@ async function machineNoise(env: Env, when: "start" | "end", ms: number): Promis
   );
 }
 
+/** Share of one CPU that other programs use, over `ms` (nothing of the suite's runs yet). */
+async function othersLoad(ms: number): Promise<number> {
+  const from = cpuSnapshot([]);
+  await new Promise((r) => setTimeout(r, ms));
+  return foreignLoad(from, cpuSnapshot([])).foreignShareOfOneCpu;
+}
+
+/** Waits (up to `minutes`) until other programs use under 15% of a CPU; warns if they still do. */
+async function waitQuiet(minutes: number): Promise<void> {
+  const deadline = Date.now() + minutes * 60_000;
+  for (;;) {
+    const busy = await othersLoad(2000);
+    if (busy < 0.15) return;
+    const pct = `${(busy * 100).toFixed(0)}%`;
+    if (Date.now() >= deadline) {
+      log(
+        `bench: warning: other programs use ${pct} of a CPU; the figures will be skewed (see the report's header)\n`,
+      );
+      return;
+    }
+    log(`bench: other programs use ${pct} of a CPU; waiting for a quiet machine\n`);
+    await new Promise((r) => setTimeout(r, 10_000));
+  }
+}
+
 function chart(report: SuiteReport): string | undefined {
   const runs = report.open?.runs ?? [];
   const panels: ChartPanel[] = [];
@@ -194,8 +229,9 @@ function chart(report: SuiteReport): string | undefined {
 }
 
 async function main(): Promise<number> {
-  const started = performance.now();
   const o = options();
+  await waitQuiet(o.waitQuietMin);
+  const started = performance.now();
   const host = machine();
   const { notes, drop } = ensureTools(o.settings.cases);
   const s =
@@ -215,7 +251,7 @@ async function main(): Promise<number> {
 
   let cleaning: Promise<void> | undefined;
   const cleanup = () => {
-    cleaning ??= group.stopAll().finally(() => rmSync(tmp, { recursive: true, force: true }));
+    cleaning ??= group.close().finally(() => rmSync(tmp, { recursive: true, force: true }));
     return cleaning;
   };
   for (const [signal, code] of [
@@ -232,8 +268,10 @@ async function main(): Promise<number> {
   });
 
   log(`bench: ${place.description}\n`);
+  const buildAtStart = trellisBuild();
   const noiseMs = s.quick ? 1000 : 2000;
   const noise: Noise[] = [];
+  const foreign: Partial<Record<Section, ForeignLoad>> = {};
   let closed: ClosedResult | undefined;
   let open: OpenResult | undefined;
   let mem: MemoryResult | undefined;
@@ -247,10 +285,20 @@ async function main(): Promise<number> {
     log(`nginx origin on 127.0.0.1:${origin.port}${extra > 0 ? ` (and ${extra} more ports)` : ""}\n`);
     const ctx = new Context(env, s, origin, log);
     noise.push(...(await machineNoise(env, "start", noiseMs)));
-    if (s.sections.includes("closed")) closed = await closedLoop(ctx);
-    if (s.sections.includes("open")) open = await openLoop(ctx);
-    if (s.sections.includes("memory")) mem = await memory(ctx);
-    if (s.sections.includes("scale") && s.cases.includes("trellis")) sc = await scale(ctx);
+    // What other programs used of the CPUs meanwhile, section by section (they would skew the figures).
+    const measured = async <T>(section: Section, run: () => Promise<T>): Promise<T> => {
+      const from = cpuSnapshot(group.pids());
+      try {
+        return await run();
+      } finally {
+        foreign[section] = foreignLoad(from, cpuSnapshot(group.pids()));
+      }
+    };
+    if (s.sections.includes("closed")) closed = await measured("closed", () => closedLoop(ctx));
+    if (s.sections.includes("open")) open = await measured("open", () => openLoop(ctx));
+    if (s.sections.includes("memory")) mem = await measured("memory", () => memory(ctx));
+    if (s.sections.includes("scale") && s.cases.includes("trellis"))
+      sc = await measured("scale", () => scale(ctx));
     noise.push(...(await machineNoise(env, "end", noiseMs)));
   } finally {
     await stopService(env, origin);
@@ -261,10 +309,12 @@ async function main(): Promise<number> {
     benchmark: "suite",
     machine: host,
     tools: { node: process.version, wrk: wrkVersion(), nginx: nginxVersion(), haproxy: haproxyVersion() },
+    trellisBuild: buildAtStart === trellisBuild() ? buildAtStart : "changed during the run",
     pinned: place.pinned,
     pinning: place.description,
     settings: s,
     noise,
+    foreign,
     elapsedS: Math.round((performance.now() - started) / 100) / 10,
     ...(closed ? { closed } : {}),
     ...(open ? { open } : {}),

@@ -23,6 +23,13 @@ const OUTPUT_KEPT = 64 * 1024;
  */
 export class ProcessGroup {
   readonly #children = new Set<Child>();
+  #closed = false;
+
+  /** Stops every child and refuses new ones (for the end of a run, Ctrl-C and errors). */
+  close(graceMs = 3000): Promise<void> {
+    this.#closed = true;
+    return this.stopAll(graceMs);
+  }
 
   /** Starts a child; `stdin: "pipe"` leaves its standard input open for writing (`child.process.stdin`). */
   spawn(
@@ -32,6 +39,7 @@ export class ProcessGroup {
     env?: NodeJS.ProcessEnv,
     options: { readonly stdin?: "pipe" | "ignore" } = {},
   ): Child {
+    if (this.#closed) throw new Error(`not starting ${name}: the benchmark is stopping`);
     const proc = spawn(command, args, {
       stdio: [options.stdin ?? "ignore", "pipe", "pipe"],
       env: env ?? process.env,
@@ -77,6 +85,11 @@ export class ProcessGroup {
     const timer = setTimeout(() => killHard(child), graceMs);
     await child.exited();
     clearTimeout(timer);
+  }
+
+  /** The pids of the children still running. */
+  pids(): number[] {
+    return [...this.#children].map((c) => c.pid);
   }
 
   async stopAll(graceMs = 3000): Promise<void> {

@@ -5,6 +5,7 @@ import type { WrkResult } from "../lib/wrk.ts";
 import { type Context, sleep } from "./context.ts";
 import {
   type Case,
+  CLOSED_ONLY,
   checkAnswers,
   LABEL,
   type Origin,
@@ -25,6 +26,8 @@ export interface ClosedPoint {
   readonly p50Us: number | undefined;
   readonly p99Us: number | undefined;
   readonly errors: number;
+  /** The largest share of one CPU other programs used during one of the runs. */
+  readonly otherLoad: number | undefined;
   ratioToDirect?: number;
   ratioToNginx?: number;
   /** Latency added over direct at the median, µs. */
@@ -36,7 +39,7 @@ export interface ClosedCase {
   readonly label: string;
   readonly origin: "nginx" | "node";
   readonly points: ClosedPoint[];
-  /** RSS of the proxy process(es) after start, before load (median of the runs), MiB. */
+  /** RSS of the proxy process(es) 0.5 s after start, before any load, MiB. */
   readonly idleMiB: number | undefined;
   /** The largest RSS sampled during the c32 run (median of the runs), MiB. */
   readonly saturatedMiB: number | undefined;
@@ -50,7 +53,7 @@ export interface ClosedResult {
 }
 
 interface Raw {
-  readonly wrk: Map<number, WrkResult[]>;
+  readonly wrk: Map<number, (WrkResult & { readonly otherLoad: number })[]>;
   readonly idle: (number | undefined)[];
   readonly saturated: (number | undefined)[];
   readonly errors: string[];
@@ -58,24 +61,41 @@ interface Raw {
 
 const SATURATED_AT = 32;
 
-async function measureOnce(
+/** Starts a case and checks that it answers; its idle RSS goes to `raw`. Undefined (and the error noted) on failure. */
+async function startChecked(
   ctx: Context,
   kind: Case,
   origin: Origin,
-  connections: readonly number[],
-  durationS: number,
   raw: Raw,
-): Promise<void> {
+): Promise<Service | undefined> {
   let service: Service | undefined;
   try {
     service = await startCase(ctx.env, kind, origin);
     await sleep(kind === "direct" ? 0 : 500);
     raw.idle.push(rssMiB(service));
     await checkAnswers(service.port, LABEL[kind]);
-    if (ctx.s.closed.warmupS > 0) await ctx.wrk(service.port, 32, ctx.s.closed.warmupS);
+    return service;
+  } catch (e) {
+    await stopService(ctx.env, service);
+    raw.errors.push((e as Error).message);
+    ctx.log(`\n  ${LABEL[kind]} failed: ${(e as Error).message.split("\n")[0]}\n`);
+    return undefined;
+  }
+}
+
+/** One run of one case: wrk at each connection count in turn. */
+async function measureOnce(
+  ctx: Context,
+  service: Service,
+  connections: readonly number[],
+  durationS: number,
+  raw: Raw,
+): Promise<void> {
+  try {
     for (const c of connections) {
       const sampler = c === SATURATED_AT ? sampleRss(service) : undefined;
-      const w = await ctx.wrk(service.port, c, durationS);
+      const g = await ctx.guarded(`${service.kind} c${c}`, 2, () => ctx.wrk(service.port, c, durationS));
+      const w = { ...g.value, otherLoad: g.otherLoad };
       if (sampler) raw.saturated.push(sampler.stop());
       let list = raw.wrk.get(c);
       if (list === undefined) {
@@ -86,9 +106,7 @@ async function measureOnce(
     }
   } catch (e) {
     raw.errors.push((e as Error).message);
-    ctx.log(`\n  ${LABEL[kind]} failed: ${(e as Error).message.split("\n")[0]}\n`);
-  } finally {
-    await stopService(ctx.env, service);
+    ctx.log(`\n  ${LABEL[service.kind]} failed: ${(e as Error).message.split("\n")[0]}\n`);
   }
 }
 
@@ -107,6 +125,7 @@ function summarize(
       p50Us: round(median(runs.map((w) => w.p50Ms * 1000)), 1),
       p99Us: round(median(runs.map((w) => w.p99Ms * 1000)), 1),
       errors: runs.reduce((n, w) => n + w.errors, 0),
+      otherLoad: runs.length === 0 ? undefined : Math.max(...runs.map((w) => w.otherLoad)),
     };
   });
   return {
@@ -136,6 +155,11 @@ function derive(cases: readonly ClosedCase[]): void {
     }
 }
 
+/**
+ * Starts every case at once (an idle proxy costs next to nothing) and warms each up, then goes round them run by
+ * run (run 1 of every case, then run 2, ...), so that the proxies are measured warm, as a long-running sidecar
+ * is, and a slow minute of the machine hits every case alike.
+ */
 async function runAll(
   ctx: Context,
   origin: Origin,
@@ -146,14 +170,34 @@ async function runAll(
   const raws = new Map<Case, Raw>(
     cases.map((k) => [k, { wrk: new Map(), idle: [], saturated: [], errors: [] } satisfies Raw]),
   );
-  // Runs go round the cases (run 1 of every case, then run 2, ...), so that a slow minute hits all of them.
-  for (let run = 1; run <= ctx.s.runs; run++) {
-    ctx.log(`  run ${run}/${ctx.s.runs}:`);
+  const services = new Map<Case, Service>();
+  try {
+    ctx.log("  start and warm up:");
     for (const kind of cases) {
       ctx.log(` ${kind}`);
-      await measureOnce(ctx, kind, origin, connections, durationS, raws.get(kind) as Raw);
+      const raw = raws.get(kind) as Raw;
+      const service = await startChecked(ctx, kind, origin, raw);
+      if (service === undefined) continue;
+      services.set(kind, service);
+      try {
+        if (ctx.s.closed.warmupS > 0) await ctx.wrk(service.port, 32, ctx.s.closed.warmupS);
+      } catch (e) {
+        raw.errors.push((e as Error).message);
+      }
     }
     ctx.log("\n");
+    for (let run = 1; run <= ctx.s.runs; run++) {
+      ctx.log(`  run ${run}/${ctx.s.runs}:`);
+      for (const kind of cases) {
+        const service = services.get(kind);
+        if (service === undefined) continue;
+        ctx.log(` ${kind}`);
+        await measureOnce(ctx, service, connections, durationS, raws.get(kind) as Raw);
+      }
+      ctx.log("\n");
+    }
+  } finally {
+    for (const service of services.values()) await stopService(ctx.env, service);
   }
   const out = cases.map((k) => summarize(k, origin.kind, connections, raws.get(k) as Raw));
   derive(out);
@@ -171,7 +215,8 @@ export async function closedLoop(ctx: Context): Promise<ClosedResult> {
     ctx.log(`closed loop, Node origin (c32, ${s.durationS} s)\n`);
     const origin = await startNodeOrigin(ctx.env);
     try {
-      nodeOrigin = await runAll(ctx, origin, ctx.s.cases, [32], s.durationS);
+      const cases = ctx.s.cases.filter((k) => !CLOSED_ONLY.includes(k));
+      nodeOrigin = await runAll(ctx, origin, cases, [32], s.durationS);
     } finally {
       await stopService(ctx.env, origin);
     }

@@ -3,6 +3,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { cpuSnapshot, foreignLoad } from "../lib/foreign-load.ts";
 import type { OpenLoopResult } from "../lib/open-loop.ts";
 import { runWrk, type WrkResult } from "../lib/wrk.ts";
 import { type Case, type Env, HOST, type Origin } from "./services.ts";
@@ -59,14 +60,15 @@ export function settings(
     open: {
       rates: [1000, 5000],
       durationS: quick ? 4 : 30,
-      warmupS: quick ? 1 : 2,
+      // At the run's own rate (no closed-loop burst first, which would leave the heap grown for the RSS reading).
+      warmupS: quick ? 1 : 3,
       connections: 16,
       twoHopRates: quick ? [1000, 5000] : [1000],
     },
     memory: { held: [1000, 4000], startupRepeats: quick ? 3 : 5, settleMs: quick ? 500 : 1000 },
     scale: {
-      durationS: quick ? 1 : 2,
-      warmupS: 1,
+      durationS: quick ? 1 : 3,
+      warmupS: quick ? 1 : 2,
       size: 1000,
       scrapeDurationS: quick ? 4 : 30,
       scrapeRate: 1000,
@@ -75,6 +77,16 @@ export function settings(
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A measurement with the share of one CPU that other programs used meanwhile, and the attempts it took. */
+export interface Guarded<T> {
+  readonly value: T;
+  readonly otherLoad: number;
+  readonly attempts: number;
+}
+
+/** Other programs using more than this share of one CPU during a measurement make it be taken again. */
+export const OTHER_LOAD_LIMIT = 0.2;
 
 const OPEN_LOOP_CLIENT = fileURLToPath(new URL("../open-loop-client.ts", import.meta.url));
 
@@ -91,6 +103,24 @@ export class Context {
     this.s = s;
     this.origin = origin;
     this.log = log;
+  }
+
+  /**
+   * Runs a measurement and takes it again (up to `retries` more times) while other programs used more than
+   * OTHER_LOAD_LIMIT of a CPU meanwhile; keeps the attempt they disturbed least.
+   */
+  async guarded<T>(what: string, retries: number, run: () => Promise<T>): Promise<Guarded<T>> {
+    let best: Guarded<T> | undefined;
+    for (let attempt = 1; attempt <= retries + 1; attempt++) {
+      const from = cpuSnapshot(this.env.group.pids());
+      const value = await run();
+      const otherLoad = foreignLoad(from, cpuSnapshot(this.env.group.pids())).foreignShareOfOneCpu;
+      if (best === undefined || otherLoad < best.otherLoad) best = { value, otherLoad, attempts: attempt };
+      if (otherLoad <= OTHER_LOAD_LIMIT) break;
+      if (attempt <= retries)
+        this.log(` [${what}: other programs used ${(otherLoad * 100).toFixed(0)}% of a CPU, again]`);
+    }
+    return best as Guarded<T>;
   }
 
   /** wrk -t1 on the load CPU; `names` > 0 rotates the Host header over bench-0 … bench-(names-1). */

@@ -7,6 +7,7 @@ import { median, round } from "../lib/stats.ts";
 import { type Context, sleep } from "./context.ts";
 import {
   type Case,
+  CLOSED_ONLY,
   checkAnswers,
   dtabs,
   HOST,
@@ -36,6 +37,8 @@ export interface HeldPoint {
 export interface ConnectionMemory {
   readonly kind: ProxyKind;
   readonly label: string;
+  /** RSS 0.5 s after start, before any request. */
+  readonly idleMiB?: number;
   /** RSS after a 1 s warm-up at 8 connections and a pause, before holding any. */
   readonly beforeMiB?: number;
   readonly points: readonly HeldPoint[];
@@ -57,9 +60,11 @@ export interface MemoryResult {
   readonly startup: readonly Startup[];
 }
 
-/** Proxies that take part (the two-hop case is left out: its first sidecar is the one-hop proxy). */
+/** Proxies that take part (not two hops, whose first sidecar is the one-hop proxy, nor the closed-loop-only cases). */
 function proxies(cases: readonly Case[]): ProxyKind[] {
-  return cases.filter((c): c is ProxyKind => c !== "direct" && c !== "trellis-2hop");
+  return cases.filter(
+    (c): c is ProxyKind => c !== "direct" && c !== "trellis-2hop" && !CLOSED_ONLY.includes(c),
+  );
 }
 
 async function holdConnections(ctx: Context, kind: ProxyKind): Promise<ConnectionMemory> {
@@ -67,6 +72,8 @@ async function holdConnections(ctx: Context, kind: ProxyKind): Promise<Connectio
   let holder: Child | undefined;
   try {
     service = await startCase(ctx.env, kind, ctx.origin);
+    await sleep(500);
+    const idle = rssMiB(service);
     await checkAnswers(service.port, LABEL[kind]);
     await ctx.wrk(service.port, 8, 1);
     await sleep(ctx.s.memory.settleMs);
@@ -107,6 +114,7 @@ async function holdConnections(ctx: Context, kind: ProxyKind): Promise<Connectio
     return {
       kind,
       label: LABEL[kind],
+      ...(idle === undefined ? {} : { idleMiB: round(idle, 1) }),
       ...(before === undefined ? {} : { beforeMiB: round(before, 1) }),
       points,
     };

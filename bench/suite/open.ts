@@ -5,6 +5,7 @@ import { round } from "../lib/stats.ts";
 import type { Context } from "./context.ts";
 import {
   type Case,
+  CLOSED_ONLY,
   checkAnswers,
   LABEL,
   type Service,
@@ -25,6 +26,8 @@ export interface OpenRun {
   readonly label: string;
   readonly rate: number;
   readonly result?: Omit<OpenLoopResult, "histogram">;
+  /** The share of one CPU other programs used during the run. */
+  readonly otherLoad?: number;
   /** The largest RSS of the proxy process(es) sampled during the run, MiB. */
   readonly rssMiB?: number;
   /** Over direct at the same rate. */
@@ -52,7 +55,7 @@ export async function openLoop(ctx: Context): Promise<OpenResult> {
       `${s.connections} connections)\n`,
   );
   const runs: OpenRun[] = [];
-  for (const kind of ctx.s.cases) {
+  for (const kind of ctx.s.cases.filter((k) => !CLOSED_ONLY.includes(k))) {
     const rates = kind === "trellis-2hop" ? s.rates.filter((r) => s.twoHopRates.includes(r)) : s.rates;
     let service: Service | undefined;
     ctx.log(`  ${kind}:`);
@@ -63,7 +66,11 @@ export async function openLoop(ctx: Context): Promise<OpenResult> {
         ctx.log(` ${rate} rps`);
         try {
           const sampler = sampleRss(service, 1000);
-          const r = await ctx.openLoop(service.port, rate, s.durationS);
+          const svc = service;
+          const g = await ctx.guarded(`${kind} ${rate} rps`, 1, () =>
+            ctx.openLoop(svc.port, rate, s.durationS),
+          );
+          const r = g.value;
           const rss = sampler.stop();
           const { histogram: _h, ...result } = r;
           runs.push({
@@ -71,6 +78,7 @@ export async function openLoop(ctx: Context): Promise<OpenResult> {
             label: LABEL[kind],
             rate,
             result,
+            otherLoad: g.otherLoad,
             ...(rss === undefined ? {} : { rssMiB: round(rss, 1) }),
           });
           ctx.log(` (p50 ${r.latency.p50Us} µs, p99 ${r.latency.p99Us} µs)`);

@@ -1,9 +1,10 @@
 // The suite's report: its JSON shape, the issue's targets checked against it, and the Markdown tables.
 
+import type { ForeignLoad } from "../lib/foreign-load.ts";
 import type { Hiccups } from "../lib/hiccups.ts";
 import type { Machine } from "../lib/machine.ts";
 import type { ClosedCase, ClosedResult } from "./closed.ts";
-import type { Settings } from "./context.ts";
+import { OTHER_LOAD_LIMIT, type Section, type Settings } from "./context.ts";
 import type { MemoryResult } from "./memory.ts";
 import type { OpenResult, OpenRun } from "./open.ts";
 import type { ScaleResult } from "./scale.ts";
@@ -33,10 +34,14 @@ export interface SuiteReport {
   readonly benchmark: "suite";
   readonly machine: Machine;
   readonly tools: Tools;
+  /** What `bin/trellis.js` ran: dist/trellis.cjs, or the TypeScript sources (src/ newer than the bundle). */
+  readonly trellisBuild: "bundle" | "sources" | "changed during the run";
   readonly pinned: boolean;
   readonly pinning: string;
   readonly settings: Settings;
   readonly noise: readonly Noise[];
+  /** CPU other programs used during each section (not the suite's processes). */
+  readonly foreign: Partial<Record<Section, ForeignLoad>>;
   readonly elapsedS: number;
   readonly closed?: ClosedResult;
   readonly open?: OpenResult;
@@ -76,6 +81,11 @@ function signedWithUnit(v: number | undefined): string {
 
 function fmtRatio(v: number | undefined): string {
   return v === undefined ? DASH : `${v.toFixed(2)}×`;
+}
+
+/** A share of one CPU as a percentage. */
+function fmtLoad(v: number | undefined): string {
+  return v === undefined ? DASH : `${(v * 100).toFixed(0)}%`;
 }
 
 function fmtMiB(v: number | undefined): string {
@@ -136,6 +146,17 @@ export function targets(r: Omit<SuiteReport, "targets">): Target[] {
     const x = c32.rps / node.rps;
     add("one hop rps ÷ Node pass-through (c32)", x, fmtRatio(x), "≥ 2× (0.5× vs 0.3× nginx)", (v) => v >= 2);
   }
+  const bare = closedCase(rep, "trellis-bare")?.points.find((p) => p.connections === 32);
+  if (c32?.rps !== undefined && bare?.rps !== undefined) {
+    const x = c32.rps / bare.rps;
+    add(
+      "feature cost: one hop rps ÷ Trellis bare pass-through (c32)",
+      x,
+      fmtRatio(x),
+      "≥ 0.90×",
+      (v) => v >= 0.9,
+    );
+  }
   const c1 = t?.points.find((p) => p.connections === 1);
   add(
     "added p50 at 1 connection (closed loop)",
@@ -150,7 +171,8 @@ export function targets(r: Omit<SuiteReport, "targets">): Target[] {
   add("added p99.9 at 1,000 rps", o1?.p999Us, signedWithUnit(o1?.p999Us), "≤ 5 ms", (v) => v <= 5000);
   const o5 = openRun(rep, "trellis", 5000)?.added;
   add("added p99 at 5,000 rps", o5?.p99Us, signedWithUnit(o5?.p99Us), "≤ 2 ms", (v) => v <= 2000);
-  add("RSS idle", t?.idleMiB, `${fmtMiB(t?.idleMiB)} MiB`, "≤ 50 MB", (v) => v <= 50);
+  const idle = t?.idleMiB ?? rep.memory?.connections.find((c) => c.kind === "trellis")?.idleMiB;
+  add("RSS idle", idle, `${fmtMiB(idle)} MiB`, "≤ 50 MB", (v) => v <= 50);
   const rss1k = openRun(rep, "trellis", 1000)?.rssMiB;
   add("RSS at 1,000 rps", rss1k, `${fmtMiB(rss1k)} MiB`, "≤ 70 MB", (v) => v <= 70);
   add("RSS saturated (c32)", t?.saturatedMiB, `${fmtMiB(t?.saturatedMiB)} MiB`, "≤ 110 MB", (v) => v <= 110);
@@ -199,12 +221,28 @@ function header(r: SuiteReport): string[] {
     "",
     `- machine: ${m.cpuModel}, ${m.nproc} CPUs, ${m.memoryMiB} MiB RAM, Linux ${m.kernel}`,
     `- Node ${r.tools.node}; ${r.tools.wrk}; ${r.tools.nginx ?? "nginx missing"}; ${r.tools.haproxy ?? "HAProxy missing"}`,
+    `- Trellis: \`node bin/trellis.js\` ran ${
+      r.trellisBuild === "bundle"
+        ? "the bundle (dist/trellis.cjs)"
+        : r.trellisBuild === "sources"
+          ? "the TypeScript sources (src/ is newer than dist/trellis.cjs: slower start, more memory; `npm run build` first)"
+          : "the bundle for part of the run and the sources for the rest (src/ or dist/ changed meanwhile)"
+    }`,
     `- ${r.pinning}`,
     `- date: ${m.date}; the run took ${(r.elapsedS / 60).toFixed(1)} min${s.quick ? " (--quick)" : ""}`,
-    `- closed loop and scale: median of ${s.runs} run${s.runs === 1 ? "" : "s"} (each case started afresh per run, runs interleaved); ` +
+    `- closed loop and scale: median of ${s.runs} run${s.runs === 1 ? "" : "s"} (every case started once and warmed up, then the runs go round the cases); ` +
       `open loop: one run of ${s.open.durationS} s per case and rate (after ${s.open.warmupS} s warm-up), ` +
       "percentiles over all its requests",
     "- origin: nginx (1 worker, `return 200`, 12-byte body) unless said otherwise; Host: bench; loopback only",
+    ...(Object.keys(r.foreign).length === 0
+      ? []
+      : [
+          "- other programs' CPU use during each section (the machine's busy time minus the suite's own, " +
+            "as a share of one CPU; anything but ~0 skews the figures): " +
+            Object.entries(r.foreign)
+              .map(([k, f]) => `${k} ${((f?.foreignShareOfOneCpu ?? 0) * 100).toFixed(0)}%`)
+              .join(", "),
+        ]),
     ...(r.noise.length === 0
       ? []
       : [
@@ -221,6 +259,11 @@ function header(r: SuiteReport): string[] {
   ];
 }
 
+function maxOf(values: readonly (number | undefined)[]): number | undefined {
+  const v = values.filter((x): x is number => x !== undefined);
+  return v.length === 0 ? undefined : Math.max(...v);
+}
+
 function closedTables(r: SuiteReport, c: ClosedResult): string[] {
   const s = r.settings.closed;
   const conns = c.cases[0]?.points.map((p) => p.connections) ?? [];
@@ -231,8 +274,8 @@ function closedTables(r: SuiteReport, c: ClosedResult): string[] {
   ];
   out.push(
     ...table(
-      ["case", ...conns.map((n) => `c${n}`), "p50 c1 µs", "+p50 c1 µs", "p99 c32 µs", "errors"],
-      ["l", ...conns.map(() => "r" as const), "r", "r", "r", "r"],
+      ["case", ...conns.map((n) => `c${n}`), "p50 c1 µs", "+p50 c1 µs", "p99 c32 µs", "errors", "other load"],
+      ["l", ...conns.map(() => "r" as const), "r", "r", "r", "r", "r"],
       c.cases.map((k) => {
         const at = (n: number) => k.points.find((p) => p.connections === n);
         const errors = k.points.reduce((n, p) => n + p.errors, 0) + k.errors.length;
@@ -243,9 +286,15 @@ function closedTables(r: SuiteReport, c: ClosedResult): string[] {
           k.kind === "direct" ? "" : signedUs(at(1)?.addedP50Us),
           fmtUs(at(32)?.p99Us),
           k.errors.length > 0 ? `${errors} (failed runs: ${k.errors.length})` : String(errors),
+          fmtLoad(maxOf(k.points.map((p) => p.otherLoad))),
         ];
       }),
     ),
+  );
+  out.push(
+    "",
+    "other load: the most that other programs used of one CPU during one of the runs kept (a run they " +
+      `disturbed by more than ${OTHER_LOAD_LIMIT * 100}% is taken again, twice at most).`,
   );
   out.push("", "Ratios (same connection count):", "");
   out.push(
@@ -295,8 +344,21 @@ function openTables(r: SuiteReport, o: OpenResult): string[] {
     );
     out.push(
       ...table(
-        ["case", "p50", "p99", "p99.9", "max", "+p50", "+p99", "+p99.9", "+max", "achieved rps", "errors"],
-        ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
+        [
+          "case",
+          "p50",
+          "p99",
+          "p99.9",
+          "max",
+          "+p50",
+          "+p99",
+          "+p99.9",
+          "+max",
+          "achieved rps",
+          "errors",
+          "other load",
+        ],
+        ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
         runs.map((x) => {
           if (x.result === undefined) return [x.label, `failed: ${(x.error ?? "").split("\n")[0]}`];
           const l = x.result.latency;
@@ -314,6 +376,7 @@ function openTables(r: SuiteReport, o: OpenResult): string[] {
             signedUs(x.added?.maxUs),
             x.result.achievedRps.toFixed(0),
             String(errors),
+            fmtLoad(x.otherLoad),
           ];
         }),
       ),
@@ -331,7 +394,7 @@ function openTables(r: SuiteReport, o: OpenResult): string[] {
 
 function memoryTable(r: SuiteReport): string[] {
   const m = r.memory;
-  const kinds: Case[] = ["trellis", "trellis-2hop", "nginx", "haproxy", "node"];
+  const kinds: Case[] = ["trellis", "trellis-bare", "trellis-2hop", "nginx", "haproxy", "node"];
   const rows: string[][] = [];
   const held = r.settings.memory.held;
   for (const kind of kinds) {
@@ -344,7 +407,7 @@ function memoryTable(r: SuiteReport): string[] {
     const big = start.find((x) => x.config !== "plain");
     rows.push([
       LABEL[kind],
-      fmtMiB(c?.idleMiB),
+      fmtMiB(c?.idleMiB ?? conn?.idleMiB),
       fmtMiB(at1k),
       fmtMiB(c?.saturatedMiB),
       ...held.map((h) => {
@@ -376,7 +439,7 @@ function memoryTable(r: SuiteReport): string[] {
       rows,
     ),
     "",
-    "idle: after start (median of the closed-loop runs); at 1k rps: largest sample during the open-loop run; " +
+    "idle: 0.5 s after start, before any load (from the closed loop, else from the memory section); at 1k rps: largest sample during the open-loop run; " +
       "saturated: largest sample during wrk c32; per idle connection: (RSS holding N idle keep-alive connections, " +
       "each after one request − RSS before) ÷ N; nginx is master + worker; two hops are both sidecars. " +
       "Start-up: from spawn to the first 200 through the proxy, median of " +
@@ -394,7 +457,9 @@ function scaleTable(r: SuiteReport, s: ScaleResult): string[] {
     fmtRps(p.baselineRps),
     fmtRps(p.variantRps),
     fmtRatio(p.ratio),
-    p.errors.length === 0 ? "" : `${p.errors.length} failed runs`,
+    [p.errors.length === 0 ? "" : `${p.errors.length} failed runs`, `other load ≤ ${fmtLoad(p.otherLoad)}`]
+      .filter(Boolean)
+      .join("; "),
   ]);
   if (c32 !== undefined && c512 !== undefined)
     rows.push(["connections (32 vs 512, closed loop)", fmtRps(c32), fmtRps(c512), fmtRatio(c512 / c32), ""]);
@@ -410,7 +475,7 @@ function scaleTable(r: SuiteReport, s: ScaleResult): string[] {
       out.push(
         ...table(
           [
-            `open loop, ${sc.rate} rps over ${sc.names} Host names, ${sc.durationS} s`,
+            `open loop, ${sc.rate} rps over ${sc.names} Host names, ${sc.durationS} s each (${r.settings.runs} alternating round${r.settings.runs === 1 ? "" : "s"})`,
             "p50 µs",
             "p99 µs",
             "p99.9 µs",
@@ -436,7 +501,7 @@ function scaleTable(r: SuiteReport, s: ScaleResult): string[] {
           ],
         ),
         "",
-        `Scrapes: ${sc.scrapes?.count}, ${((sc.scrapes?.bytes ?? 0) / 1024).toFixed(0)} KiB each, ` +
+        `Scrapes: ${sc.scrapes?.count}${sc.scrapes?.failed ? ` (and ${sc.scrapes.failed} failed)` : ""}, ${((sc.scrapes?.bytes ?? 0) / 1024).toFixed(0)} KiB each, ` +
           `p50 ${sc.scrapes?.p50Ms} ms, max ${sc.scrapes?.maxMs} ms; errors during the two runs: ${sc.errors}.`,
       );
   }

@@ -1,7 +1,8 @@
 // Scale: Trellis's c32 throughput with 1 vs 1,000 endpoints, dentries and Host names, and the p99 cost of metric scrapes.
 
 import { request } from "node:http";
-import type { Percentiles } from "../lib/open-loop.ts";
+import { Histogram } from "../lib/histogram.ts";
+import { type OpenLoopResult, type Percentiles, percentiles } from "../lib/open-loop.ts";
 import { median, ratio, round } from "../lib/stats.ts";
 import { type Context, sleep } from "./context.ts";
 import { checkAnswers, dtabs, HOST, type Service, startCase, stopService } from "./services.ts";
@@ -17,6 +18,8 @@ export interface ScalePair {
   readonly variantRuns: readonly number[];
   /** variant ÷ baseline. */
   readonly ratio: number | undefined;
+  /** The largest share of one CPU other programs used during one of the runs. */
+  readonly otherLoad: number;
   readonly errors: readonly string[];
 }
 
@@ -30,6 +33,7 @@ export interface ScrapeResult {
   readonly addedP999Us?: number;
   readonly scrapes?: {
     readonly count: number;
+    readonly failed: number;
     readonly p50Ms: number;
     readonly maxMs: number;
     readonly bytes: number;
@@ -50,39 +54,65 @@ interface Variant {
   readonly names: number;
 }
 
-async function measure(ctx: Context, v: Variant): Promise<number> {
-  let service: Service | undefined;
+async function startVariant(ctx: Context, v: Variant): Promise<Service> {
+  const service = await startCase(ctx.env, "trellis", ctx.origin, { dtab: v.dtab });
   try {
-    service = await startCase(ctx.env, "trellis", ctx.origin, { dtab: v.dtab });
     await checkAnswers(service.port, `Trellis (${v.name})`, v.names > 0 ? `${HOST}-0` : HOST);
-    // The warm-up binds the names and opens the pools (1,000 endpoints each get a connection or more).
+    // The warm-up binds the names, opens the pools (each of 1,000 endpoints gets a connection or more) and
+    // lets the JIT settle.
     await ctx.wrk(service.port, 32, ctx.s.scale.warmupS, v.names);
-    const w = await ctx.wrk(service.port, 32, ctx.s.scale.durationS, v.names);
-    if (w.errors > 0) throw new Error(`${v.name}: ${w.errors} errors (${w.errorText})`);
-    return w.rps;
-  } finally {
+    return service;
+  } catch (e) {
     await stopService(ctx.env, service);
+    throw e;
   }
 }
 
+/**
+ * Both configurations run side by side (the idle one costs nothing) and are measured in turn, run by run, so
+ * that both are warm and a slow moment of the machine hits both alike.
+ */
 async function pair(ctx: Context, what: string, base: Variant, variant: Variant): Promise<ScalePair> {
   const baseRuns: number[] = [];
   const variantRuns: number[] = [];
   const errors: string[] = [];
+  let otherLoad = 0;
   ctx.log(`  ${what}:`);
-  for (let run = 1; run <= ctx.s.runs; run++) {
-    for (const [v, into] of [
-      [base, baseRuns],
-      [variant, variantRuns],
-    ] as const) {
+  const services: (Service | undefined)[] = [];
+  try {
+    for (const v of [base, variant]) {
       try {
-        into.push(Math.round(await measure(ctx, v)));
-        ctx.log(` ${v.name} ${into.at(-1)}`);
+        services.push(await startVariant(ctx, v));
       } catch (e) {
-        errors.push((e as Error).message);
-        ctx.log(` ${v.name} failed`);
+        services.push(undefined);
+        errors.push(`${v.name}: ${(e as Error).message}`);
+        ctx.log(` ${v.name} failed to start`);
       }
     }
+    for (let run = 1; run <= ctx.s.runs; run++) {
+      for (const [i, v, into] of [
+        [0, base, baseRuns],
+        [1, variant, variantRuns],
+      ] as const) {
+        const service = services[i];
+        if (service === undefined) continue;
+        try {
+          const g = await ctx.guarded(v.name, 2, () =>
+            ctx.wrk(service.port, 32, ctx.s.scale.durationS, v.names),
+          );
+          const w = g.value;
+          otherLoad = Math.max(otherLoad, g.otherLoad);
+          if (w.errors > 0) throw new Error(`${v.name}: ${w.errors} errors (${w.errorText})`);
+          into.push(Math.round(w.rps));
+          ctx.log(` ${v.name} ${into.at(-1)}`);
+        } catch (e) {
+          errors.push((e as Error).message);
+          ctx.log(` ${v.name} failed`);
+        }
+      }
+    }
+  } finally {
+    for (const service of services) await stopService(ctx.env, service);
   }
   ctx.log("\n");
   const b = median(baseRuns);
@@ -96,6 +126,7 @@ async function pair(ctx: Context, what: string, base: Variant, variant: Variant)
     baselineRuns: baseRuns,
     variantRuns,
     ratio: round(ratio(v, b), 3),
+    otherLoad,
     errors,
   };
 }
@@ -124,57 +155,93 @@ function scrape(port: number): Promise<{ ms: number; bytes: number }> {
   });
 }
 
+/** Scrapes /admin/metrics.json every second until `stop()`; returns the scrape times and the last size. */
+function scraper(adminPort: number): { stop(): Promise<{ times: number[]; bytes: number; failed: number }> } {
+  const times: number[] = [];
+  let bytes = 0;
+  let failed = 0;
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const t = performance.now();
+      try {
+        const r = await scrape(adminPort);
+        times.push(r.ms);
+        bytes = r.bytes;
+      } catch {
+        failed++;
+      }
+      await sleep(Math.max(0, 1000 - (performance.now() - t)));
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+      return { times, bytes, failed };
+    },
+  };
+}
+
+/**
+ * Open-loop p99 over 1,000 names, without and with a scraper, in alternating rounds (one per run) whose
+ * histograms are merged per condition: the same total time each, spread over the same stretch of the run.
+ */
 async function scrapeCost(ctx: Context): Promise<ScrapeResult> {
   const s = ctx.s.scale;
   const names = s.size;
-  const base = { names, rate: s.scrapeRate, durationS: s.scrapeDurationS };
-  ctx.log(
-    `  metrics scrapes (${names} names, ${s.scrapeRate} rps, ${s.scrapeDurationS} s without, then with):`,
-  );
+  const rounds = ctx.s.runs;
+  const each = Math.max(1, Math.round(s.scrapeDurationS / rounds));
+  const base = { names, rate: s.scrapeRate, durationS: each * rounds };
+  ctx.log(`  metrics scrapes (${names} names, ${s.scrapeRate} rps, ${rounds} × ${each} s without and with):`);
   let service: Service | undefined;
   try {
     service = await startCase(ctx.env, "trellis", ctx.origin, { dtab: dtabs.wildcard(ctx.origin.port) });
     const adminPort = service.adminPort as number;
     // All the names exist (bound, with their metrics) before either measurement.
-    await ctx.wrk(service.port, 32, 1, names);
-    const without = await ctx.openLoop(service.port, s.scrapeRate, s.scrapeDurationS, { names });
-    ctx.log(` without p99 ${without.latency.p99Us} µs`);
+    await ctx.wrk(service.port, 32, s.warmupS, names);
+    const without = new Histogram();
+    const withScrapes = new Histogram();
     const times: number[] = [];
     let bytes = 0;
-    let stop = false;
-    const scraper = (async () => {
-      while (!stop) {
-        const t = performance.now();
-        try {
-          const r = await scrape(adminPort);
-          times.push(r.ms);
-          bytes = r.bytes;
-        } catch {
-          // Counted as missing scrapes below.
-        }
-        await sleep(Math.max(0, 1000 - (performance.now() - t)));
-      }
-    })();
-    const withScrapes = await ctx.openLoop(service.port, s.scrapeRate, s.scrapeDurationS, { names });
-    stop = true;
-    await scraper;
-    ctx.log(`, with p99 ${withScrapes.latency.p99Us} µs\n`);
-    const sorted = [...times].sort((a, b) => a - b);
-    const errs = (r: typeof without) =>
+    let failed = 0;
+    let errors = 0;
+    const count = (r: OpenLoopResult) =>
       r.errors.status + r.errors.connection + r.errors.parse + r.errors.unfinished;
+    for (let i = 0; i < rounds; i++) {
+      const port = service.port;
+      const run = () => ctx.openLoop(port, s.scrapeRate, each, { names, warmupS: 1 });
+      const a = (await ctx.guarded("without scrapes", 1, run)).value;
+      without.addJson(a.histogram);
+      errors += count(a);
+      const sc = scraper(adminPort);
+      const b = (await ctx.guarded("with scrapes", 1, run)).value;
+      const done = await sc.stop();
+      withScrapes.addJson(b.histogram);
+      errors += count(b);
+      times.push(...done.times);
+      bytes = done.bytes || bytes;
+      failed += done.failed;
+      ctx.log(` ${a.latency.p99Us}/${b.latency.p99Us}`);
+    }
+    const w = percentiles(without);
+    const ws = percentiles(withScrapes);
+    ctx.log(` → p99 ${w.p99Us} µs without, ${ws.p99Us} µs with\n`);
+    const sorted = [...times].sort((x, y) => x - y);
     return {
       ...base,
-      without: without.latency,
-      with: withScrapes.latency,
-      addedP99Us: round(withScrapes.latency.p99Us - without.latency.p99Us, 1),
-      addedP999Us: round(withScrapes.latency.p999Us - without.latency.p999Us, 1),
+      without: w,
+      with: ws,
+      addedP99Us: round(ws.p99Us - w.p99Us, 1),
+      addedP999Us: round(ws.p999Us - w.p999Us, 1),
       scrapes: {
         count: times.length,
+        failed,
         p50Ms: round(median(times), 2) as number,
         maxMs: round(sorted.at(-1) ?? Number.NaN, 2) as number,
         bytes,
       },
-      errors: errs(without) + errs(withScrapes),
+      errors,
     };
   } catch (e) {
     ctx.log(` failed: ${(e as Error).message.split("\n")[0]}\n`);

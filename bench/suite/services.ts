@@ -1,7 +1,7 @@
 // What the suite measures and against what: origins (nginx, Node), Trellis one and two hops, nginx, HAProxy, a Node pass-through.
 
 import { spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort, get, waitForPort } from "../lib/net.ts";
@@ -18,17 +18,28 @@ export const HAPROXY = "/usr/sbin/haproxy";
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const TRELLIS_BIN = here("../../bin/trellis.js");
 const NODE_ORIGIN = here("../macro/origin.ts");
-const NODE_PASSTHROUGH = here("../node-passthrough.ts");
+const NODE_PASSTHROUGH = here("../node-passthrough.mjs");
 
 /** Descriptors a proxy may need: 4,000 held client connections, their upstreams, the 1,000-endpoint pools. */
 export const NOFILE = 20_000;
 
-export type ProxyKind = "trellis" | "trellis-2hop" | "nginx" | "haproxy" | "node";
+export type ProxyKind = "trellis" | "trellis-bare" | "trellis-2hop" | "nginx" | "haproxy" | "node";
 export type Case = "direct" | ProxyKind;
-export const CASES: readonly Case[] = ["direct", "trellis", "trellis-2hop", "nginx", "haproxy", "node"];
+export const CASES: readonly Case[] = [
+  "direct",
+  "trellis",
+  "trellis-bare",
+  "trellis-2hop",
+  "nginx",
+  "haproxy",
+  "node",
+];
+/** Cases only the closed loop runs: `trellis passthrough` is there for the feature-cost ratio at full load. */
+export const CLOSED_ONLY: readonly Case[] = ["trellis-bare"];
 export const LABEL: Record<Case, string> = {
   direct: "direct (no proxy)",
   trellis: "Trellis, 1 hop",
+  "trellis-bare": "Trellis bare pass-through",
   "trellis-2hop": "Trellis, 2 hops",
   nginx: "nginx, 1 worker",
   haproxy: "HAProxy, 1 thread",
@@ -102,6 +113,28 @@ async function listening(env: Env, child: Child, port: number, timeoutMs = 10_00
 
 // ---------------------------------------------------------------------------------------------------------
 // Versions.
+
+function newestBelow(dir: string): number {
+  let t = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    t = Math.max(t, entry.isDirectory() ? newestBelow(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/**
+ * Which code `bin/trellis.js` runs, by its own rule: the bundle when dist/trellis.cjs is at least as new as
+ * everything in src/, else the TypeScript sources (which start slower and take more memory).
+ */
+export function trellisBuild(): "bundle" | "sources" {
+  try {
+    const bundle = statSync(here("../../dist/trellis.cjs")).mtimeMs;
+    return bundle >= newestBelow(here("../../src")) ? "bundle" : "sources";
+  } catch {
+    return "sources";
+  }
+}
 
 function firstMatch(command: string, args: readonly string[], re: RegExp): string | undefined {
   const r = spawnSync(command, args, { encoding: "utf8" });
@@ -373,6 +406,30 @@ export async function startCase(
         measured: [{ name: "trellis", pid: t.child.pid, tree: false }],
       };
     }
+    case "trellis-bare":
+      // `trellis passthrough`: the same data path with no routing, header work or metrics.
+      return onFreePort(async (port) => {
+        const child = spawnIn(env, "sut", "trellis passthrough", process.execPath, [
+          TRELLIS_BIN,
+          "passthrough",
+          "--listen",
+          `127.0.0.1:${port}`,
+          "--to",
+          `127.0.0.1:${up}`,
+        ]);
+        try {
+          await waitForOutput(child, /trellis: passthrough listening on /);
+        } catch (e) {
+          await env.group.stop(child);
+          throw e;
+        }
+        return {
+          kind,
+          port,
+          children: [child],
+          measured: [{ name: "trellis bare", pid: child.pid, tree: false }],
+        };
+      });
     case "trellis-2hop": {
       // The article's sidecar topology: A's outgoing router names B's incoming router, which names the origin.
       const b = await startTrellis(env, "trellis-sidecar-b", dtabs.wildcard(up));
