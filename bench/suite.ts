@@ -1,4 +1,4 @@
-// The benchmark suite (`npm run bench`): Trellis against direct, nginx, HAProxy and a Node pass-through, in one run.
+// The benchmark suite (`npm run bench`): Trellis against direct, nginx, HAProxy and Node proxies, in one run.
 //
 //   npm run bench                              # everything, median of 3 runs (see the README of issue 4)
 //   npm run bench -- --quick                   # short runs, 1 run: a few minutes less, for a smoke test
@@ -45,6 +45,7 @@ import {
   NGINX,
   nginxVersion,
   type Origin,
+  packageVersion,
   startNginxOrigin,
   stopService,
   trellisBuild,
@@ -272,6 +273,7 @@ async function main(): Promise<number> {
   const noiseMs = s.quick ? 1000 : 2000;
   const noise: Noise[] = [];
   const foreign: Partial<Record<Section, ForeignLoad>> = {};
+  const sectionS: Partial<Record<Section, number>> = {};
   let closed: ClosedResult | undefined;
   let open: OpenResult | undefined;
   let mem: MemoryResult | undefined;
@@ -288,10 +290,13 @@ async function main(): Promise<number> {
     // What other programs used of the CPUs meanwhile, section by section (they would skew the figures).
     const measured = async <T>(section: Section, run: () => Promise<T>): Promise<T> => {
       const from = cpuSnapshot(group.pids());
+      const t0 = performance.now();
       try {
         return await run();
       } finally {
         foreign[section] = foreignLoad(from, cpuSnapshot(group.pids()));
+        sectionS[section] = Math.round((performance.now() - t0) / 100) / 10;
+        log(`  (${section}: ${sectionS[section]} s)\n`);
       }
     };
     if (s.sections.includes("closed")) closed = await measured("closed", () => closedLoop(ctx));
@@ -308,7 +313,14 @@ async function main(): Promise<number> {
   const partial: Omit<SuiteReport, "targets"> = {
     benchmark: "suite",
     machine: host,
-    tools: { node: process.version, wrk: wrkVersion(), nginx: nginxVersion(), haproxy: haproxyVersion() },
+    tools: {
+      node: process.version,
+      wrk: wrkVersion(),
+      nginx: nginxVersion(),
+      haproxy: haproxyVersion(),
+      httpProxy: packageVersion("http-proxy"),
+      undici: packageVersion("undici"),
+    },
     trellisBuild: buildAtStart === trellisBuild() ? buildAtStart : "changed during the run",
     pinned: place.pinned,
     pinning: place.description,
@@ -316,6 +328,7 @@ async function main(): Promise<number> {
     noise,
     foreign,
     elapsedS: Math.round((performance.now() - started) / 100) / 10,
+    sectionS,
     ...(closed ? { closed } : {}),
     ...(open ? { open } : {}),
     ...(mem ? { memory: mem } : {}),

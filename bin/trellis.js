@@ -24,6 +24,13 @@ if (older) {
   process.exit(1);
 }
 
+// A proxy's garbage is short-lived: V8 would grow the young generation to 32 MiB per semi-space under load, which
+// adds some 20 MiB of RSS for no throughput measured here (bench: 4 MiB gives the same requests/s). A flag the
+// user sets in NODE_OPTIONS or on the command line wins.
+if (!/--max-semi-space-size/.test(`${process.env.NODE_OPTIONS ?? ""} ${process.execArgv.join(" ")}`)) {
+  require("node:v8").setFlagsFromString("--max-semi-space-size=4");
+}
+
 const root = join(__dirname, "..");
 const bundle = join(root, "dist", "trellis.cjs");
 const version = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version;

@@ -91,9 +91,13 @@ function pattern(size: number): { stream: Readable; digest: () => string } {
   return { stream, digest: () => hash.digest("hex") };
 }
 
-/** Samples a process's RSS every 20 ms until stopped; the largest value seen, in bytes. */
+/**
+ * Samples a process's RSS every 20 ms until stopped; how far above its RSS at the start it went, in bytes. The
+ * growth, not the total, is what streaming bounds: the total also holds the proxy's code and idle heap.
+ */
 function watchRss(proxy: ProxyProcess): { stop: () => number } {
-  let max = proxy.rss();
+  const start = proxy.rss();
+  let max = start;
   const timer = setInterval(() => {
     try {
       max = Math.max(max, proxy.rss());
@@ -102,7 +106,7 @@ function watchRss(proxy: ProxyProcess): { stop: () => number } {
   return {
     stop: () => {
       clearInterval(timer);
-      return max;
+      return max - start;
     },
   };
 }
@@ -617,7 +621,7 @@ routers:
       assert.equal(rec.body.toString(), body);
     });
 
-    /** Peak proxy RSS while streaming, by direction. */
+    /** How far the proxy's RSS rose while streaming, by direction. */
     const peak = { upload: Number.NaN, download: Number.NaN };
 
     it("streams a 300 MB upload through, bytes intact", async () => {
@@ -653,8 +657,8 @@ routers:
       assert.equal(rec.sha256, p.digest());
     });
 
-    it("keeps the proxy's RSS under 150 MB during the 300 MB upload", () => {
-      assert.ok(peak.upload < 150 * MB, `proxy RSS reached ${(peak.upload / MB).toFixed(1)} MB`);
+    it("keeps the proxy's RSS growth under 100 MB during the 300 MB upload (nothing buffered whole)", () => {
+      assert.ok(peak.upload < 100 * MB, `proxy RSS rose by ${(peak.upload / MB).toFixed(1)} MB`);
     });
 
     it("streams a 300 MB download through, bytes intact", async () => {
@@ -686,8 +690,8 @@ routers:
       assert.equal(got.sha256, downloadDigest);
     });
 
-    it("keeps the proxy's RSS under 150 MB during the 300 MB download", {}, () => {
-      assert.ok(peak.download < 150 * MB, `proxy RSS reached ${(peak.download / MB).toFixed(1)} MB`);
+    it("keeps the proxy's RSS growth under 100 MB during the 300 MB download (nothing buffered whole)", () => {
+      assert.ok(peak.download < 100 * MB, `proxy RSS rose by ${(peak.download / MB).toFixed(1)} MB`);
     });
   });
 

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { Agent, get, type ServerResponse } from "node:http";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -579,7 +579,18 @@ describe("the article's configs", () => {
     const pong = await backend("pong");
     const pongSide = await startProxyWith(dir.path, example("local/pong-sidecar.yaml", { 8002: pong.port }));
     const incoming = pongSide.port("incoming");
-    const pingSide = await startProxyWith(dir.path, example("local/ping-sidecar.yaml", { 4004: incoming }));
+    // ping's sidecar finds pong's sidecar through the io.l5d.fs namer: a disco directory of our own, with pong's
+    // file listing the incoming router's real port.
+    const disco = join(dir.path, `disco-${incoming}`);
+    mkdirSync(disco);
+    writeFileSync(join(disco, "pong"), `127.0.0.1 ${incoming}\n`);
+    const pingSide = await startProxyWith(
+      dir.path,
+      example("local/ping-sidecar.yaml", {}).replace(
+        "rootDir: examples/ping-pong/configs/local/disco",
+        `rootDir: ${disco}`,
+      ),
+    );
     const outgoing = pingSide.port("outgoing");
     // ping itself, the article's service, with its sidecar as http_proxy.
     const env: NodeJS.ProcessEnv = {};
@@ -623,7 +634,7 @@ describe("the article's configs", () => {
       const m1 = await metrics(pingSide.admin);
       assert.equal(m1[`rt/outgoing/server/127.0.0.1/${outgoing}/requests`], 3);
       assert.equal(m1["rt/outgoing/service/svc/pong/requests"], 3);
-      assert.equal(m1[`rt/outgoing/client/$/inet/127.1/${incoming}/requests`], 3);
+      assert.equal(m1["rt/outgoing/client/#/io.l5d.fs/pong/requests"], 3);
       const m2 = await metrics(pongSide.admin);
       assert.equal(m2[`rt/incoming/server/127.0.0.1/${incoming}/requests`], 3);
       assert.equal(m2["rt/incoming/service/svc/pong/requests"], 3);

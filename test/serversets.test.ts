@@ -146,6 +146,29 @@ describe("io.l5d.serversets namer", { skip }, () => {
     await waitFor("Neg", () => empty.tree === "neg" && missing.tree === "neg");
   });
 
+  it("binds every member of a serverset of 2,000, and follows a change among them", async () => {
+    // Thousands of small answers arrive several to a read, and the list of children spans reads.
+    const ports = Array.from({ length: 2000 }, (_, i) => 20_000 + i);
+    await zkc.mkdirp("/large/pong");
+    for (let i = 0; i < ports.length; i += 250) {
+      await Promise.all(
+        ports
+          .slice(i, i + 250)
+          .map((p) => zkc.create("/large/pong/member_", memberJson(LOCAL, p), "ephemeral-sequential")),
+      );
+    }
+    const b = bind("/large/pong");
+    await waitFor("bound", () => b.addr.kind === "bound", 30_000);
+    assert.equal(b.addrs.length, 2000);
+    assert.deepEqual(b.addrs, ports.map((p) => `127.0.0.1:${p}`).sort());
+    const victim = `/large/pong/${((await zkc.getChildren("/large/pong")) ?? []).sort()[7]}`;
+    const gone = JSON.parse(((await zkc.getData(victim)) as Buffer).toString()).serviceEndpoint.port;
+    await zkc.remove(victim);
+    await register(zkc, "/large/pong", memberJson(LOCAL, 30_000));
+    await waitFor("the change", () => b.addrs.includes("127.0.0.1:30000") && b.addrs.length === 2000, 5000);
+    assert.ok(!b.addrs.includes(`127.0.0.1:${gone}`), "the member removed");
+  });
+
   it("shows ZooKeeper's connection and each watched serverset in state()", async () => {
     await register(zkc, "/shown/pong", memberJson(LOCAL, 5000, { shard: 3 }));
     const namer = res.add(new ServersetsNamer(zk.zkAddrs, PREFIX));

@@ -15,6 +15,7 @@ const PERCENTILES = ["p50", "p99", "p99.9", "max"] as const;
 // Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 const COLOURS = ["#0072B2", "#E69F00", "#D55E00", "#7F7F7F"] as const;
 
+/** The narrowest the chart gets; it widens with the number of proxies. */
 const W = 960;
 const PANEL_H = 330;
 const TOP = 70;
@@ -50,14 +51,17 @@ export function latencyChart(title: string, subtitle: string, panels: readonly C
   // Headroom above the tallest bar for its value label.
   const hi = 10 ** Math.ceil(Math.log10(Math.max(...all, 10) * 3));
   const H = TOP + panels.length * PANEL_H + 40;
+  // Wide enough for every proxy's label under its bars (about 118 px each).
+  const most = Math.max(0, ...panels.map((p) => p.series.length));
+  const w = Math.max(W, LEFT + RIGHT + most * 118);
   const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif">`,
-    `<rect width="${W}" height="${H}" fill="#ffffff"/>`,
-    `<text x="${W / 2}" y="28" text-anchor="middle" font-size="19" font-weight="bold" fill="#222">${esc(title)}</text>`,
-    `<text x="${W / 2}" y="50" text-anchor="middle" font-size="12" fill="#555">${esc(subtitle)}</text>`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${H}" viewBox="0 0 ${w} ${H}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif">`,
+    `<rect width="${w}" height="${H}" fill="#ffffff"/>`,
+    `<text x="${w / 2}" y="28" text-anchor="middle" font-size="19" font-weight="bold" fill="#222">${esc(title)}</text>`,
+    `<text x="${w / 2}" y="50" text-anchor="middle" font-size="12" fill="#555">${esc(subtitle)}</text>`,
   ];
   // Legend.
-  const legendX = W - RIGHT - PERCENTILES.length * 78;
+  const legendX = w - RIGHT - PERCENTILES.length * 78;
   PERCENTILES.forEach((p, i) => {
     const x = legendX + i * 78;
     out.push(
@@ -71,7 +75,7 @@ export function latencyChart(title: string, subtitle: string, panels: readonly C
     const plotTop = y0 + PLOT_TOP;
     const plotBottom = y0 + PANEL_H - PLOT_BOTTOM;
     const plotH = plotBottom - plotTop;
-    const plotW = W - LEFT - RIGHT;
+    const plotW = w - LEFT - RIGHT;
     const y = (v: number) =>
       plotBottom - ((Math.log10(v) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * plotH;
     out.push(
@@ -81,20 +85,20 @@ export function latencyChart(title: string, subtitle: string, panels: readonly C
     for (let d = lo; d <= hi; d *= 10) {
       const gy = y(d);
       out.push(
-        `<line x1="${LEFT}" y1="${gy.toFixed(1)}" x2="${W - RIGHT}" y2="${gy.toFixed(1)}" stroke="#bbb" stroke-width="1"/>`,
+        `<line x1="${LEFT}" y1="${gy.toFixed(1)}" x2="${w - RIGHT}" y2="${gy.toFixed(1)}" stroke="#bbb" stroke-width="1"/>`,
         `<text x="${LEFT - 8}" y="${(gy + 4).toFixed(1)}" text-anchor="end" font-size="11" fill="#444">${tickLabel(d)}</text>`,
       );
       for (const m of [2, 5]) {
         if (d * m >= hi) continue;
         const my = y(d * m);
         out.push(
-          `<line x1="${LEFT}" y1="${my.toFixed(1)}" x2="${W - RIGHT}" y2="${my.toFixed(1)}" stroke="#e6e6e6" stroke-width="1"/>`,
+          `<line x1="${LEFT}" y1="${my.toFixed(1)}" x2="${w - RIGHT}" y2="${my.toFixed(1)}" stroke="#e6e6e6" stroke-width="1"/>`,
         );
       }
     }
     out.push(
       `<line x1="${LEFT}" y1="${plotTop}" x2="${LEFT}" y2="${plotBottom}" stroke="#444"/>`,
-      `<line x1="${LEFT}" y1="${plotBottom}" x2="${W - RIGHT}" y2="${plotBottom}" stroke="#444"/>`,
+      `<line x1="${LEFT}" y1="${plotBottom}" x2="${w - RIGHT}" y2="${plotBottom}" stroke="#444"/>`,
       `<text transform="translate(18 ${(plotTop + plotBottom) / 2}) rotate(-90)" text-anchor="middle" font-size="12" fill="#444">latency (log scale)</text>`,
     );
     const n = panel.series.length;
@@ -117,7 +121,7 @@ export function latencyChart(title: string, subtitle: string, panels: readonly C
     });
   });
   out.push(
-    `<text x="${W / 2}" y="${H - 12}" text-anchor="middle" font-size="11" fill="#666">Latency from the intended send time (open loop, no coordinated omission); values in µs unless marked ms.</text>`,
+    `<text x="${w / 2}" y="${H - 12}" text-anchor="middle" font-size="11" fill="#666">Latency from the intended send time (open loop, no coordinated omission); values in µs unless marked ms.</text>`,
     "</svg>",
     "",
   );

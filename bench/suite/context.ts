@@ -26,10 +26,15 @@ export interface Settings {
   readonly open: {
     readonly rates: readonly number[];
     readonly durationS: number;
+    /** Warm-up at the run's rate before a case's first rate (the proxy has just started). */
     readonly warmupS: number;
+    /** Warm-up before the next rates of the same case (the proxy is warm; the generator's connections are new). */
+    readonly warmupAfterS: number;
     readonly connections: number;
     /** Rates at which the two-hop case runs (the highest is left out of the full run, for time). */
     readonly twoHopRates: readonly number[];
+    /** Rates at which the Node proxy libraries (http-proxy, undici) run (likewise). */
+    readonly libraryRates: readonly number[];
   };
   readonly memory: {
     readonly held: readonly number[];
@@ -62,8 +67,10 @@ export function settings(
       durationS: quick ? 4 : 30,
       // At the run's own rate (no closed-loop burst first, which would leave the heap grown for the RSS reading).
       warmupS: quick ? 1 : 3,
+      warmupAfterS: 1,
       connections: 16,
       twoHopRates: quick ? [1000, 5000] : [1000],
+      libraryRates: quick ? [1000, 5000] : [1000],
     },
     memory: { held: [1000, 4000], startupRepeats: quick ? 3 : 5, settleMs: quick ? 500 : 1000 },
     scale: {

@@ -16,6 +16,7 @@ import {
   nginxProxyCommand,
   type ProxyKind,
   peerCommand,
+  replicaSet,
   rssMiB,
   type Service,
   startCase,
@@ -48,7 +49,7 @@ export interface ConnectionMemory {
 export interface Startup {
   readonly kind: ProxyKind;
   readonly label: string;
-  /** "plain" (one route), or "1,000 dentries + 1,000 endpoints". */
+  /** "plain" (one route), or "1,000 dentries + 1,000 endpoints" (an io.l5d.fs replica set of 1,000 lines). */
   readonly config: string;
   readonly ms: number | undefined;
   readonly runsMs: readonly number[];
@@ -161,12 +162,20 @@ async function startup(ctx: Context, kind: ProxyKind, big: boolean): Promise<Sta
       const port = await freePort();
       const up = ctx.origin.port;
       let command: string[];
-      if (kind === "trellis") {
-        const route = big ? dtabs.endpoints(ctx.origin.extraPorts) : dtabs.one(up);
-        const dtab = big ? dtabs.dentries(ctx.s.scale.size, route) : route;
-        command = trellisCommand(ctx.env, `trellis-startup-${big ? "big" : "plain"}`, port, dtab);
-      } else if (kind === "nginx") command = nginxProxyCommand(ctx.env, port, up);
-      else if (kind === "haproxy" || kind === "node") command = peerCommand(ctx.env, kind, port, up);
+      if (kind === "trellis" && big) {
+        // One replica set of 1,000 endpoints (an io.l5d.fs file) behind 1,000 dentries, the real one first.
+        const root = replicaSet(
+          ctx.env,
+          "trellis-startup-big",
+          ctx.origin.extraPorts.slice(0, ctx.s.scale.size),
+        );
+        const dtab = dtabs.dentries(ctx.s.scale.size, dtabs.fs());
+        command = trellisCommand(ctx.env, "trellis-startup-big", port, dtab, root);
+      } else if (kind === "trellis")
+        command = trellisCommand(ctx.env, "trellis-startup-plain", port, dtabs.one(up));
+      else if (kind === "nginx") command = nginxProxyCommand(ctx.env, port, [up]);
+      else if (kind === "haproxy" || kind === "node" || kind === "http-proxy" || kind === "undici")
+        command = peerCommand(ctx.env, kind, port, up);
       else throw new Error(`no start-up timing for ${kind}`);
       runsMs.push(round(await timeToFirstResponse(ctx, kind, command, port), 1) as number);
       await sleep(100);

@@ -8,6 +8,7 @@ import {
   CLOSED_ONLY,
   checkAnswers,
   LABEL,
+  NODE_PROXIES,
   type Service,
   sampleRss,
   startCase,
@@ -51,24 +52,31 @@ export function addedOver(l: Percentiles, base: Percentiles): Added {
 export async function openLoop(ctx: Context): Promise<OpenResult> {
   const s = ctx.s.open;
   ctx.log(
-    `open loop (${s.rates.join(" and ")} rps, ${s.durationS} s each after ${s.warmupS} s warm-up, ` +
-      `${s.connections} connections)\n`,
+    `open loop (${s.rates.join(" and ")} rps, ${s.durationS} s each after ${s.warmupS} s warm-up ` +
+      `(${s.warmupAfterS} s at the next rate), ${s.connections} connections)\n`,
   );
   const runs: OpenRun[] = [];
   for (const kind of ctx.s.cases.filter((k) => !CLOSED_ONLY.includes(k))) {
-    const rates = kind === "trellis-2hop" ? s.rates.filter((r) => s.twoHopRates.includes(r)) : s.rates;
+    const only =
+      kind === "trellis-2hop"
+        ? s.twoHopRates
+        : kind !== "node" && (NODE_PROXIES as readonly Case[]).includes(kind)
+          ? s.libraryRates
+          : s.rates;
+    const rates = s.rates.filter((r) => only.includes(r));
     let service: Service | undefined;
     ctx.log(`  ${kind}:`);
     try {
       service = await startCase(ctx.env, kind, ctx.origin);
       await checkAnswers(service.port, LABEL[kind]);
-      for (const rate of rates) {
+      for (const [i, rate] of rates.entries()) {
         ctx.log(` ${rate} rps`);
+        const warmupS = i === 0 ? s.warmupS : s.warmupAfterS;
         try {
           const sampler = sampleRss(service, 1000);
           const svc = service;
           const g = await ctx.guarded(`${kind} ${rate} rps`, 1, () =>
-            ctx.openLoop(svc.port, rate, s.durationS),
+            ctx.openLoop(svc.port, rate, s.durationS, { warmupS }),
           );
           const r = g.value;
           const rss = sampler.stop();

@@ -3,18 +3,22 @@
 import type { ForeignLoad } from "../lib/foreign-load.ts";
 import type { Hiccups } from "../lib/hiccups.ts";
 import type { Machine } from "../lib/machine.ts";
+import { ratio } from "../lib/stats.ts";
 import type { ClosedCase, ClosedResult } from "./closed.ts";
 import { OTHER_LOAD_LIMIT, type Section, type Settings } from "./context.ts";
 import type { MemoryResult } from "./memory.ts";
 import type { OpenResult, OpenRun } from "./open.ts";
 import type { ScaleResult } from "./scale.ts";
-import { type Case, LABEL } from "./services.ts";
+import { type Case, LABEL, NODE_PROXIES } from "./services.ts";
 
 export interface Tools {
   readonly node: string;
   readonly wrk: string;
   readonly nginx: string | undefined;
   readonly haproxy: string | undefined;
+  /** The Node proxy libraries' versions ("http-proxy 1.18.1", "undici 8.13.1"), when installed. */
+  readonly httpProxy?: string | undefined;
+  readonly undici?: string | undefined;
 }
 
 /** The machine's noise floor measured by bench/lib/hiccups.ts on one CPU. */
@@ -43,6 +47,8 @@ export interface SuiteReport {
   /** CPU other programs used during each section (not the suite's processes). */
   readonly foreign: Partial<Record<Section, ForeignLoad>>;
   readonly elapsedS: number;
+  /** Seconds each section took. */
+  readonly sectionS?: Partial<Record<Section, number>>;
   readonly closed?: ClosedResult;
   readonly open?: OpenResult;
   readonly memory?: MemoryResult;
@@ -146,6 +152,13 @@ export function targets(r: Omit<SuiteReport, "targets">): Target[] {
     const x = c32.rps / node.rps;
     add("one hop rps ÷ Node pass-through (c32)", x, fmtRatio(x), "≥ 2× (0.5× vs 0.3× nginx)", (v) => v >= 2);
   }
+  // "Ahead of every Node proxy library a user might pick instead."
+  for (const kind of NODE_PROXIES.filter((k) => k !== "node")) {
+    const lib = closedCase(rep, kind)?.points.find((p) => p.connections === 32);
+    if (c32?.rps === undefined || lib?.rps === undefined) continue;
+    const x = c32.rps / lib.rps;
+    add(`one hop rps ÷ ${LABEL[kind]} (c32)`, x, fmtRatio(x), "> 1× (ahead of it)", (v) => v > 1);
+  }
   const bare = closedCase(rep, "trellis-bare")?.points.find((p) => p.connections === 32);
   if (c32?.rps !== undefined && bare?.rps !== undefined) {
     const x = c32.rps / bare.rps;
@@ -190,6 +203,8 @@ export function targets(r: Omit<SuiteReport, "targets">): Target[] {
   const big = rep.memory?.startup.find((s) => s.kind === "trellis" && s.config !== "plain")?.ms;
   add("same, 1,000 dentries + 1,000 endpoints", big, `${big?.toFixed(0)} ms`, "≤ 250 ms", (v) => v <= 250);
   for (const p of rep.scale?.pairs ?? []) {
+    // Rows without a target (nginx's, the union of bound names) are there for context.
+    if (p.target === false) continue;
     const cost = p.ratio === undefined ? undefined : 1 - p.ratio;
     add(
       `throughput cost of ${p.variant} (vs ${p.baseline})`,
@@ -220,7 +235,8 @@ function header(r: SuiteReport): string[] {
     "## Trellis benchmark suite (`npm run bench`)",
     "",
     `- machine: ${m.cpuModel}, ${m.nproc} CPUs, ${m.memoryMiB} MiB RAM, Linux ${m.kernel}`,
-    `- Node ${r.tools.node}; ${r.tools.wrk}; ${r.tools.nginx ?? "nginx missing"}; ${r.tools.haproxy ?? "HAProxy missing"}`,
+    `- Node ${r.tools.node}; ${r.tools.wrk}; ${r.tools.nginx ?? "nginx missing"}; ${r.tools.haproxy ?? "HAProxy missing"}; ` +
+      `${r.tools.httpProxy ?? "http-proxy missing"}; ${r.tools.undici ?? "undici missing"}`,
     `- Trellis: \`node bin/trellis.js\` ran ${
       r.trellisBuild === "bundle"
         ? "the bundle (dist/trellis.cjs)"
@@ -229,9 +245,15 @@ function header(r: SuiteReport): string[] {
           : "the bundle for part of the run and the sources for the rest (src/ or dist/ changed meanwhile)"
     }`,
     `- ${r.pinning}`,
-    `- date: ${m.date}; the run took ${(r.elapsedS / 60).toFixed(1)} min${s.quick ? " (--quick)" : ""}`,
+    `- date: ${m.date}; the run took ${(r.elapsedS / 60).toFixed(1)} min${s.quick ? " (--quick)" : ""}` +
+      (r.sectionS === undefined || Object.keys(r.sectionS).length === 0
+        ? ""
+        : ` (${Object.entries(r.sectionS)
+            .map(([k, v]) => `${k} ${((v ?? 0) / 60).toFixed(1)}`)
+            .join(", ")} min)`),
     `- closed loop and scale: median of ${s.runs} run${s.runs === 1 ? "" : "s"} (every case started once and warmed up, then the runs go round the cases); ` +
-      `open loop: one run of ${s.open.durationS} s per case and rate (after ${s.open.warmupS} s warm-up), ` +
+      `open loop: one run of ${s.open.durationS} s per case and rate (after a warm-up at the same rate: ` +
+      `${s.open.warmupS} s for a case's first rate, ${s.open.warmupAfterS} s for the next, the proxy being warm), ` +
       "percentiles over all its requests",
     "- origin: nginx (1 worker, `return 200`, 12-byte body) unless said otherwise; Host: bench; loopback only",
     ...(Object.keys(r.foreign).length === 0
@@ -308,6 +330,28 @@ function closedTables(r: SuiteReport, c: ClosedResult): string[] {
       ]),
     ),
   );
+  const trellis = c.cases.find((k) => k.kind === "trellis");
+  const nodeProxies = c.cases.filter((k) => (NODE_PROXIES as readonly Case[]).includes(k.kind));
+  if (trellis !== undefined && nodeProxies.length > 0) {
+    out.push("", "Trellis one hop ÷ each Node proxy (same connection count; above 1× Trellis is ahead):", "");
+    out.push(
+      ...table(
+        ["Trellis, 1 hop ÷", ...conns.map((n) => `c${n}`)],
+        ["l", ...conns.map(() => "r" as const)],
+        nodeProxies.map((k) => [
+          k.label,
+          ...conns.map((n) =>
+            fmtRatio(
+              ratio(
+                trellis.points.find((p) => p.connections === n)?.rps,
+                k.points.find((p) => p.connections === n)?.rps,
+              ),
+            ),
+          ),
+        ]),
+      ),
+    );
+  }
   if (c.nodeOrigin.length > 0) {
     out.push("", `### Closed loop with a Node origin (node:http; c32, ${s.durationS} s)`, "");
     out.push(
@@ -394,7 +438,16 @@ function openTables(r: SuiteReport, o: OpenResult): string[] {
 
 function memoryTable(r: SuiteReport): string[] {
   const m = r.memory;
-  const kinds: Case[] = ["trellis", "trellis-bare", "trellis-2hop", "nginx", "haproxy", "node"];
+  const kinds: Case[] = [
+    "trellis",
+    "trellis-bare",
+    "trellis-2hop",
+    "nginx",
+    "haproxy",
+    "node",
+    "http-proxy",
+    "undici",
+  ];
   const rows: string[][] = [];
   const held = r.settings.memory.held;
   for (const kind of kinds) {
@@ -448,7 +501,11 @@ function memoryTable(r: SuiteReport): string[] {
 }
 
 function scaleTable(r: SuiteReport, s: ScaleResult): string[] {
-  const out = ["", `### Scale (Trellis one hop, c32, ${r.settings.scale.durationS} s per run)`, ""];
+  const out = [
+    "",
+    `### Scale (c32, ${r.settings.scale.durationS} s per run; Trellis one hop unless the row says nginx)`,
+    "",
+  ];
   const t = closedCase(r, "trellis");
   const c32 = t?.points.find((p) => p.connections === 32)?.rps;
   const c512 = t?.points.find((p) => p.connections === 512)?.rps;
@@ -457,7 +514,11 @@ function scaleTable(r: SuiteReport, s: ScaleResult): string[] {
     fmtRps(p.baselineRps),
     fmtRps(p.variantRps),
     fmtRatio(p.ratio),
-    [p.errors.length === 0 ? "" : `${p.errors.length} failed runs`, `other load ≤ ${fmtLoad(p.otherLoad)}`]
+    [
+      p.target === false ? "context, no target" : "",
+      p.errors.length === 0 ? "" : `${p.errors.length} failed runs`,
+      `other load ≤ ${fmtLoad(p.otherLoad)}`,
+    ]
       .filter(Boolean)
       .join("; "),
   ]);
@@ -466,6 +527,16 @@ function scaleTable(r: SuiteReport, s: ScaleResult): string[] {
   out.push(
     ...table(["what", "baseline rps", "variant rps", "ratio", "notes"], ["l", "r", "r", "r", "l"], rows),
   );
+  if (s.pairs.some((p) => p.what.startsWith("endpoints")))
+    out.push(
+      "",
+      "Endpoints: one bound name whose replica set is the io.l5d.fs file `bench` (`/svc/bench => " +
+        "/#/io.l5d.fs/bench`), of 1 line against 1,000 `127.0.0.1 PORT` lines (each a port of the nginx origin); " +
+        "nginx's row is the same spread in one upstream block (keep-alive, two idle connections cached per server), " +
+        "for how much of the cost any proxy pays for 1,000 upstream ports. Bound names (union): `/svc/bench` to a " +
+        "union of 1,000 `/$/inet` branches, which is 1,000 bound names, each its own client, one picked by weight " +
+        "per request.",
+    );
   const sc = s.scrape;
   if (sc !== undefined) {
     out.push("");

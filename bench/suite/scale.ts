@@ -1,14 +1,19 @@
-// Scale: Trellis's c32 throughput with 1 vs 1,000 endpoints, dentries and Host names, and the p99 cost of metric scrapes.
+// Scale: Trellis's c32 throughput with 1 vs 1,000 endpoints, dentries and Host names (nginx's 1 vs 1,000 upstream
+// servers for context), and the p99 cost of metric scrapes.
 
 import { request } from "node:http";
 import { Histogram } from "../lib/histogram.ts";
 import { type OpenLoopResult, type Percentiles, percentiles } from "../lib/open-loop.ts";
 import { median, ratio, round } from "../lib/stats.ts";
 import { type Context, sleep } from "./context.ts";
-import { checkAnswers, dtabs, HOST, type Service, startCase, stopService } from "./services.ts";
+import { checkAnswers, dtabs, HOST, replicaSet, type Service, startCase, stopService } from "./services.ts";
 
 export interface ScalePair {
   readonly what: string;
+  /** Which proxy both configurations run. */
+  readonly proxy: "trellis" | "nginx";
+  /** Whether issue 4's "at most 5% of throughput" applies (false: a row for context). */
+  readonly target: boolean;
   readonly baseline: string;
   readonly variant: string;
   /** Median c32 requests per second, and every run's. */
@@ -49,15 +54,27 @@ export interface ScaleResult {
 
 interface Variant {
   readonly name: string;
-  readonly dtab: readonly string[];
+  /** Trellis one hop (the default) or nginx. */
+  readonly proxy?: "trellis" | "nginx";
+  /** Trellis's dtab (default: the one route to the origin). */
+  readonly dtab?: readonly string[];
+  /** For Trellis: the endpoints of the io.l5d.fs file `bench` (one replica set), with dtab `dtabs.fs()`. */
+  readonly replicaSet?: readonly number[];
+  /** For nginx: the servers of its one upstream block. */
+  readonly upstreamPorts?: readonly number[];
   /** Host names wrk goes round (0: the one name, Host: bench). */
   readonly names: number;
 }
 
 async function startVariant(ctx: Context, v: Variant): Promise<Service> {
-  const service = await startCase(ctx.env, "trellis", ctx.origin, { dtab: v.dtab });
+  const slug = v.name.replace(/[^A-Za-z0-9]+/g, "-");
+  const service = await startCase(ctx.env, v.proxy ?? "trellis", ctx.origin, {
+    ...(v.dtab === undefined ? {} : { dtab: v.dtab }),
+    ...(v.replicaSet === undefined ? {} : { fsRoot: replicaSet(ctx.env, `scale-${slug}`, v.replicaSet) }),
+    ...(v.upstreamPorts === undefined ? {} : { upstreamPorts: v.upstreamPorts }),
+  });
   try {
-    await checkAnswers(service.port, `Trellis (${v.name})`, v.names > 0 ? `${HOST}-0` : HOST);
+    await checkAnswers(service.port, v.name, v.names > 0 ? `${HOST}-0` : HOST);
     // The warm-up binds the names, opens the pools (each of 1,000 endpoints gets a connection or more) and
     // lets the JIT settle.
     await ctx.wrk(service.port, 32, ctx.s.scale.warmupS, v.names);
@@ -72,7 +89,13 @@ async function startVariant(ctx: Context, v: Variant): Promise<Service> {
  * Both configurations run side by side (the idle one costs nothing) and are measured in turn, run by run, so
  * that both are warm and a slow moment of the machine hits both alike.
  */
-async function pair(ctx: Context, what: string, base: Variant, variant: Variant): Promise<ScalePair> {
+async function pair(
+  ctx: Context,
+  what: string,
+  base: Variant,
+  variant: Variant,
+  target = true,
+): Promise<ScalePair> {
   const baseRuns: number[] = [];
   const variantRuns: number[] = [];
   const errors: string[] = [];
@@ -119,6 +142,8 @@ async function pair(ctx: Context, what: string, base: Variant, variant: Variant)
   const v = median(variantRuns);
   return {
     what,
+    proxy: base.proxy ?? "trellis",
+    target,
     baseline: base.name,
     variant: variant.name,
     baselineRps: round(b),
@@ -255,32 +280,56 @@ export async function scale(ctx: Context): Promise<ScaleResult> {
   const s = ctx.s.scale;
   const o = ctx.origin;
   ctx.log(
-    `scale (Trellis one hop, c32, ${s.durationS} s after ${s.warmupS} s warm-up, ${ctx.s.runs} runs)\n`,
+    `scale (Trellis one hop unless said, c32, ${s.durationS} s after ${s.warmupS} s warm-up, ${ctx.s.runs} runs)\n`,
   );
   const pairs: ScalePair[] = [];
-  const one: Variant = { name: "1 endpoint", dtab: dtabs.one(o.port), names: 0 };
-  if (o.extraPorts.length >= s.size)
+  const n = s.size.toLocaleString("en-US");
+  const one: Variant = { name: "1 dentry", dtab: dtabs.one(o.port), names: 0 };
+  if (o.extraPorts.length >= s.size) {
+    const ports = o.extraPorts.slice(0, s.size);
     pairs.push(
-      await pair(ctx, `endpoints in one replica set (1 vs ${s.size})`, one, {
-        name: `${s.size} endpoints`,
-        dtab: dtabs.endpoints(o.extraPorts.slice(0, s.size)),
-        names: 0,
-      }),
+      await pair(
+        ctx,
+        `endpoints in one replica set (1 vs ${n}, an io.l5d.fs file)`,
+        { name: "1 endpoint", dtab: dtabs.fs(), replicaSet: [o.port], names: 0 },
+        { name: `${n} endpoints`, dtab: dtabs.fs(), replicaSet: ports, names: 0 },
+      ),
     );
+    // Context: what spreading the load over 1,000 upstream ports costs a proxy written in C.
+    if (ctx.s.cases.includes("nginx"))
+      pairs.push(
+        await pair(
+          ctx,
+          `nginx: servers in one upstream block (1 vs ${n}, keep-alive)`,
+          { name: "nginx, 1 server", proxy: "nginx", upstreamPorts: [o.port], names: 0 },
+          { name: `nginx, ${n} servers`, proxy: "nginx", upstreamPorts: ports, names: 0 },
+          false,
+        ),
+      );
+    // Also informative: a dtab union is as many bound names (each its own client), picked by weight.
+    pairs.push(
+      await pair(
+        ctx,
+        `${n} bound names (union of /$/inet branches)`,
+        { name: "1 bound name", dtab: dtabs.one(o.port), names: 0 },
+        { name: `${n} bound names (union)`, dtab: dtabs.union(ports), names: 0 },
+        false,
+      ),
+    );
+  }
   pairs.push(
-    await pair(
-      ctx,
-      `dentries (1 vs ${s.size})`,
-      { ...one, name: "1 dentry" },
-      { name: `${s.size} dentries`, dtab: dtabs.dentries(s.size, dtabs.one(o.port)), names: 0 },
-    ),
+    await pair(ctx, `dentries (1 vs ${n})`, one, {
+      name: `${n} dentries`,
+      dtab: dtabs.dentries(s.size, dtabs.one(o.port)),
+      names: 0,
+    }),
   );
   pairs.push(
     await pair(
       ctx,
-      `Host names (1 vs ${s.size}, /svc/* dtab)`,
+      `Host names (1 vs ${n}, /svc/* dtab)`,
       { name: "1 name", dtab: dtabs.wildcard(o.port), names: 1 },
-      { name: `${s.size} names`, dtab: dtabs.wildcard(o.port), names: s.size },
+      { name: `${n} names`, dtab: dtabs.wildcard(o.port), names: s.size },
     ),
   );
   const scrape = await scrapeCost(ctx);

@@ -1,7 +1,7 @@
-// What the suite measures and against what: origins (nginx, Node), Trellis one and two hops, nginx, HAProxy, a Node pass-through.
+// What the suite measures and against what: origins (nginx, Node), Trellis one and two hops, nginx, HAProxy, Node proxies.
 
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { freePort, get, waitForPort } from "../lib/net.ts";
@@ -19,11 +19,21 @@ const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const TRELLIS_BIN = here("../../bin/trellis.js");
 const NODE_ORIGIN = here("../macro/origin.ts");
 const NODE_PASSTHROUGH = here("../node-passthrough.mjs");
+const HTTP_PROXY_PASSTHROUGH = here("../http-proxy-passthrough.mjs");
+const UNDICI_PASSTHROUGH = here("../undici-passthrough.mjs");
 
 /** Descriptors a proxy may need: 4,000 held client connections, their upstreams, the 1,000-endpoint pools. */
 export const NOFILE = 20_000;
 
-export type ProxyKind = "trellis" | "trellis-bare" | "trellis-2hop" | "nginx" | "haproxy" | "node";
+export type ProxyKind =
+  | "trellis"
+  | "trellis-bare"
+  | "trellis-2hop"
+  | "nginx"
+  | "haproxy"
+  | "node"
+  | "http-proxy"
+  | "undici";
 export type Case = "direct" | ProxyKind;
 export const CASES: readonly Case[] = [
   "direct",
@@ -33,6 +43,8 @@ export const CASES: readonly Case[] = [
   "nginx",
   "haproxy",
   "node",
+  "http-proxy",
+  "undici",
 ];
 /** Cases only the closed loop runs: `trellis passthrough` is there for the feature-cost ratio at full load. */
 export const CLOSED_ONLY: readonly Case[] = ["trellis-bare"];
@@ -44,7 +56,14 @@ export const LABEL: Record<Case, string> = {
   nginx: "nginx, 1 worker",
   haproxy: "HAProxy, 1 thread",
   node: "Node pass-through",
+  "http-proxy": "http-proxy",
+  undici: "undici proxy",
 };
+/** The Node proxies a user might pick instead of Trellis: the hand-written floor and the two libraries. */
+export const NODE_PROXIES = ["node", "http-proxy", "undici"] as const;
+export type NodeProxy = (typeof NODE_PROXIES)[number];
+/** Proxies that run as one process from a command line of ours: HAProxy and the Node proxies. */
+export type PeerKind = "haproxy" | NodeProxy;
 
 /** What every service start needs: the process group, a temp dir for configs, and where processes run. */
 export interface Env {
@@ -145,13 +164,35 @@ export const nginxVersion = () => firstMatch(NGINX, ["-v"], /nginx\/\S+/);
 export const haproxyVersion = () =>
   firstMatch(HAPROXY, ["-v"], /HAProxy version \S+/)?.replace("HAProxy version ", "HAProxy ");
 
+/** The installed version of an npm package (the Node proxy libraries), from its package.json. */
+export function packageVersion(name: string): string | undefined {
+  try {
+    const pkg = JSON.parse(readFileSync(here(`../../node_modules/${name}/package.json`), "utf8")) as {
+      version?: unknown;
+    };
+    return typeof pkg.version === "string" ? `${name} ${pkg.version}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // nginx, as origin and as proxy.
 
-function nginxConfig(dir: string, name: string, ports: readonly number[], upstreamPort?: number): string {
+/**
+ * An nginx config (one worker): an origin answering `return 200` on `ports`, or, given upstream ports, a proxy
+ * to one upstream block of those servers (round robin) with keep-alive: at least 128 idle connections cached,
+ * and two per server for a large block, so that every server keeps its connections.
+ */
+function nginxConfig(
+  dir: string,
+  name: string,
+  ports: readonly number[],
+  upstreamPorts?: readonly number[],
+): string {
   const p = (s: string) => join(dir, `${name}.${s}`);
   const location =
-    upstreamPort === undefined
+    upstreamPorts === undefined
       ? ["      default_type text/plain;", `      return 200 "${BODY.replace("\n", "\\n")}";`]
       : [
           "      proxy_pass http://origin;",
@@ -177,12 +218,12 @@ function nginxConfig(dir: string, name: string, ports: readonly number[], upstre
     // nginx closes a keep-alive connection after 1,000 requests by default; the load generators keep theirs.
     "  keepalive_requests 1000000;",
     "  keepalive_timeout 120s;",
-    ...(upstreamPort === undefined
+    ...(upstreamPorts === undefined
       ? []
       : [
           "  upstream origin {",
-          `    server 127.0.0.1:${upstreamPort};`,
-          "    keepalive 128;",
+          ...upstreamPorts.map((port) => `    server 127.0.0.1:${port};`),
+          `    keepalive ${Math.max(128, 2 * upstreamPorts.length)};`,
           "    keepalive_requests 1000000;",
           "    keepalive_timeout 120s;",
           "  }",
@@ -198,17 +239,11 @@ function nginxConfig(dir: string, name: string, ports: readonly number[], upstre
   ].join("\n");
 }
 
-async function launchNginx(
-  env: Env,
-  role: Role,
-  name: string,
-  ports: readonly number[],
-  upstreamPort?: number,
-): Promise<Child> {
+async function launchNginx(env: Env, role: Role, name: string, ports: readonly number[]): Promise<Child> {
   const dir = join(env.tmp, name);
   mkdirSync(dir, { recursive: true });
   const conf = join(dir, `${name}.conf`);
-  writeFileSync(conf, nginxConfig(dir, name, ports, upstreamPort));
+  writeFileSync(conf, nginxConfig(dir, name, ports));
   const child = spawnIn(env, role, name, NGINX, [
     "-p",
     dir,
@@ -263,8 +298,13 @@ export const dtabs = {
   one: (originPort: number): string[] => [`/svc/${HOST} => /$/inet/127.0.0.1/${originPort};`],
   /** Every name to the origin (for the many-host-names cases). */
   wildcard: (originPort: number): string[] => [`/svc/* => /$/inet/127.0.0.1/${originPort};`],
-  /** One name, a replica set of one endpoint per port: a union of `/$/inet` branches. */
-  endpoints: (ports: readonly number[]): string[] => [
+  /** The name to the io.l5d.fs namer's file `bench` (see `replicaSet`): one bound name, one replica set. */
+  fs: (): string[] => [`/svc/${HOST} => /#/io.l5d.fs/${HOST};`],
+  /**
+   * One name, a union of one `/$/inet` branch per port: in Linkerd (and Trellis) that is as many bound names,
+   * each its own client, one picked per request by weight; not one replica set.
+   */
+  union: (ports: readonly number[]): string[] => [
     `/svc/${HOST} =>`,
     ...ports.map((p, i) => `  /$/inet/127.0.0.1/${p}${i === ports.length - 1 ? ";" : " &"}`),
   ],
@@ -281,9 +321,21 @@ export const dtabs = {
   ],
 };
 
-function trellisConfig(label: string, port: number, dtab: readonly string[]): string {
+/**
+ * A directory for an io.l5d.fs namer holding the file `bench`: one `127.0.0.1 PORT` line per port, so that
+ * /#/io.l5d.fs/bench binds to one replica set of those endpoints. Returns the directory.
+ */
+export function replicaSet(env: Env, name: string, ports: readonly number[]): string {
+  const dir = join(env.tmp, `${name}-disco`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, HOST), ports.map((p) => `127.0.0.1 ${p}\n`).join(""));
+  return dir;
+}
+
+function trellisConfig(label: string, port: number, dtab: readonly string[], fsRoot?: string): string {
   return [
     "# Written by bench/suite; everything on loopback.",
+    ...(fsRoot === undefined ? [] : ["namers:", "- kind: io.l5d.fs", `  rootDir: ${fsRoot}`]),
     "admin:",
     "  ip: 127.0.0.1",
     "  port: 0",
@@ -300,10 +352,19 @@ function trellisConfig(label: string, port: number, dtab: readonly string[]): st
   ].join("\n");
 }
 
-/** Writes a Trellis config and returns the command line that runs it (not started). */
-export function trellisCommand(env: Env, name: string, port: number, dtab: readonly string[]): string[] {
+/**
+ * Writes a Trellis config and returns the command line that runs it (not started); `fsRoot` adds an io.l5d.fs
+ * namer over that directory.
+ */
+export function trellisCommand(
+  env: Env,
+  name: string,
+  port: number,
+  dtab: readonly string[],
+  fsRoot?: string,
+): string[] {
   const file = join(env.tmp, `${name}.yaml`);
-  writeFileSync(file, trellisConfig(HOST, port, dtab));
+  writeFileSync(file, trellisConfig(HOST, port, dtab, fsRoot));
   return [process.execPath, TRELLIS_BIN, "proxy", file];
 }
 
@@ -311,9 +372,10 @@ async function startTrellis(
   env: Env,
   name: string,
   dtab: readonly string[],
+  fsRoot?: string,
 ): Promise<{ child: Child; port: number; adminPort: number }> {
   return onFreePort(async (port) => {
-    const [cmd, ...args] = trellisCommand(env, name, port, dtab);
+    const [cmd, ...args] = trellisCommand(env, name, port, dtab, fsRoot);
     const child = spawnIn(env, "sut", name, cmd as string, args);
     try {
       await waitForOutput(
@@ -330,7 +392,7 @@ async function startTrellis(
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// HAProxy and the Node pass-through.
+// HAProxy and the Node proxies.
 
 function haproxyConfig(port: number, upstreamPort: number): string {
   return [
@@ -355,26 +417,28 @@ function haproxyConfig(port: number, upstreamPort: number): string {
   ].join("\n");
 }
 
+const NODE_PROXY_SCRIPT: Record<NodeProxy, string> = {
+  node: NODE_PASSTHROUGH,
+  "http-proxy": HTTP_PROXY_PASSTHROUGH,
+  undici: UNDICI_PASSTHROUGH,
+};
+
 /** Writes the config of a single-process peer and returns its command line (not started). */
-export function peerCommand(
-  env: Env,
-  kind: "haproxy" | "node",
-  port: number,
-  upstreamPort: number,
-): string[] {
-  if (kind === "node") return [process.execPath, NODE_PASSTHROUGH, String(port), String(upstreamPort)];
+export function peerCommand(env: Env, kind: PeerKind, port: number, upstreamPort: number): string[] {
+  if (kind !== "haproxy")
+    return [process.execPath, NODE_PROXY_SCRIPT[kind], String(port), String(upstreamPort)];
   const file = join(env.tmp, `haproxy-${port}.cfg`);
   writeFileSync(file, haproxyConfig(port, upstreamPort));
   return [HAPROXY, "-db", "-f", file];
 }
 
-/** nginx as a proxy: returns a launcher for a given port (for the start-up timing), config written. */
-export function nginxProxyCommand(env: Env, port: number, upstreamPort: number): string[] {
+/** nginx as a proxy to one upstream block of `upstreamPorts`: its command line (not started), config written. */
+export function nginxProxyCommand(env: Env, port: number, upstreamPorts: readonly number[]): string[] {
   const name = `nginx-proxy-${port}`;
   const dir = join(env.tmp, name);
   mkdirSync(dir, { recursive: true });
   const conf = join(dir, `${name}.conf`);
-  writeFileSync(conf, nginxConfig(dir, name, [port], upstreamPort));
+  writeFileSync(conf, nginxConfig(dir, name, [port], upstreamPorts));
   return [NGINX, "-p", dir, "-c", conf, "-e", join(dir, `${name}.error.log`)];
 }
 
@@ -383,6 +447,10 @@ export function nginxProxyCommand(env: Env, port: number, upstreamPort: number):
 export interface StartOptions {
   /** The dtab of Trellis one hop (default: the one route to the origin). */
   readonly dtab?: readonly string[];
+  /** An io.l5d.fs namer over this directory for Trellis one hop (see `replicaSet`). */
+  readonly fsRoot?: string;
+  /** nginx's upstream servers (default: the origin's main port). */
+  readonly upstreamPorts?: readonly number[];
 }
 
 /** Starts a case (proxies on CPU 0) in front of the origin's main port. "direct" starts nothing. */
@@ -397,7 +465,7 @@ export async function startCase(
     case "direct":
       return { kind, port: up, children: [], measured: [] };
     case "trellis": {
-      const t = await startTrellis(env, "trellis", o.dtab ?? dtabs.one(up));
+      const t = await startTrellis(env, "trellis", o.dtab ?? dtabs.one(up), o.fsRoot);
       return {
         kind,
         port: t.port,
@@ -449,13 +517,15 @@ export async function startCase(
     }
     case "nginx":
       return onFreePort(async (port) => {
-        const [cmd, ...args] = nginxProxyCommand(env, port, up);
+        const [cmd, ...args] = nginxProxyCommand(env, port, o.upstreamPorts ?? [up]);
         const child = spawnIn(env, "sut", "nginx proxy", cmd as string, args);
         await listening(env, child, port);
         return { kind, port, children: [child], measured: [{ name: "nginx", pid: child.pid, tree: true }] };
       });
     case "haproxy":
     case "node":
+    case "http-proxy":
+    case "undici":
       return onFreePort(async (port) => {
         const [cmd, ...args] = peerCommand(env, kind, port, up);
         const child = spawnIn(env, "sut", LABEL[kind], cmd as string, args);

@@ -29,6 +29,8 @@ export interface AdminServerOptions {
   readonly extraPages: ReadonlyMap<string, AdminPage>;
   /** Asked to shut the process down (POST /admin/shutdown). */
   readonly shutdown: (graceMs: number | undefined) => void;
+  /** Pages of another process kind (namerd's dtab views), tried first; resolves true when it answered. */
+  readonly routes?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
 }
 
 /** How long a delegation may take before the answer is 503, as Linkerd's. */
@@ -100,6 +102,7 @@ async function route(req: IncomingMessage, res: ServerResponse, o: AdminServerOp
     return;
   }
   const method = req.method ?? "GET";
+  if (o.routes !== undefined && (await o.routes(req, res, url))) return;
   const extra = o.extraPages.get(path);
   if (extra !== undefined) {
     await sendStream(res, extra());
@@ -147,7 +150,11 @@ async function route(req: IncomingMessage, res: ServerResponse, o: AdminServerOp
         res,
         200,
         path === "/" ? "text/html; charset=utf-8" : "text/plain",
-        adminIndex(path === "/", [...o.extraPages.keys()]),
+        adminIndex(
+          path === "/",
+          [...o.extraPages.keys()],
+          o.namers.filter((n) => n.state !== undefined).map((n) => `/namer_state/${n.label}.json`),
+        ),
       );
       return;
     default: {

@@ -38,9 +38,25 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** The list of admin pages, as text, or as a small HTML page for `/`. */
-export function adminIndex(html: boolean, extra: readonly string[]): string {
-  const pages: [string, string][] = [...PAGES, ...extra.map((p): [string, string] => [p, "telemeter page"])];
+/** The list of admin pages, as text, or as a small HTML page for `/`; `namerStates` are `/namer_state/...` pages. */
+export function adminIndex(
+  html: boolean,
+  extra: readonly string[],
+  namerStates: readonly string[] = [],
+): string {
+  const pages: [string, string][] = [
+    ...PAGES,
+    ...namerStates.map((p): [string, string] => [
+      p,
+      "a namer's state (for ZooKeeper: the connection's health)",
+    ]),
+    ...extra.map((p): [string, string] => [
+      p,
+      p.includes("/interpreter_state/")
+        ? "an interpreter's state (namerd connection and watches)"
+        : "telemeter page",
+    ]),
+  ];
   if (!html) return `${pages.map(([p, what]) => `${p}\t${what}`).join("\n")}\n`;
   const items = pages.map(
     ([p, what]) => `<li><a href="${escapeHtml(p)}">${escapeHtml(p)}</a> ${escapeHtml(what)}</li>`,

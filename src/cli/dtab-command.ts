@@ -1,4 +1,4 @@
-// `trellis dtab ...`: show, lookup and delegate, wired from the naming core and the built-in namers.
+// `trellis dtab ...`: show, lookup and delegate offline; list, get, create, update, delete and delegate against namerd.
 
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -15,19 +15,31 @@ import {
   resolveAddrs,
   showPathTree,
 } from "../naming/index.ts";
+import { DEFAULT_BASE_URL, dtabRemoteCommand, REMOTE_COMMANDS } from "./dtab-remote.ts";
 import { parseInput, UsageError } from "./errors.ts";
 
 export const DTAB_USAGE = `Usage: trellis dtab <command> [options]
 
-Work with dtabs (delegation tables), the routing rules of Linkerd 1.x, offline.
+Work with dtabs (delegation tables), the routing rules of Linkerd 1.x: offline, or stored in namerd.
 
-Commands:
+Offline:
   show TEXT|-                      Print the dtab in its shown form (one line, as sent in l5d-dtab headers)
                                    --pretty prints one entry per line
   lookup --dtab TEXT PATH          Print the name tree that the dtab's lookup of PATH gives
   delegate --dtab TEXT PATH        Explain how PATH is bound: every dentry tried, every branch, the addresses
                                    --json prints the tree as Linkerd's /delegator.json does
                                    --timeout-ms N waits at most N ms for names to resolve (default 2000)
+
+Against namerd's HTTP API (namerctl's commands and aliases):
+  list (ls)                        The namespaces, one a line (--json: a JSON list)
+  get (cat) NS                     The namespace's dtab, '# version V' first; --no-pretty one line,
+                                   --json {"version":..,"dtab":[..]} (the form create and update read back)
+  create (new) NS FILE|-           Create a namespace (FILE is dtab text, or JSON when it starts with { or [)
+  update (up) NS FILE|-            Replace its dtab; --version V only if the stored version is still V (else 412)
+  delete (del, rm) NS              Delete it
+  delegate --namespace NS PATH     Explain PATH as namerd binds it in NS (--dtab TEXT appends a dtab; --json)
+  Options: --base-url URL (default $NAMERCTL_BASE_URL or ${DEFAULT_BASE_URL}), --token T (or
+  $TRELLIS_NAMERD_TOKEN) for a controller with a writeToken. namerd's errors are printed, exit status 1.
 
 TEXT is dtab text (entries separated by ';', '#' comments allowed); '-' reads it from standard input.
 Built-in namers resolve /$/inet/<host>/<port>, /$/inet/<port>, /$/fixedinet, /$/nil, /$/fail and Linkerd's
@@ -37,13 +49,20 @@ Examples:
   trellis dtab show '/svc => /#/io.l5d.fs; /svc/pong => /$/inet/127.1/8002'
   trellis dtab lookup --dtab '/svc => /srv | /fallback; /srv/pong => /$/inet/127.1/8002' /svc/pong
   trellis dtab delegate --dtab '/svc/pong => /$/inet/127.1/8002' /svc/pong
+  trellis dtab get default --base-url http://127.0.0.1:4180
+  trellis dtab update default new-dtab.txt --version AAAAAAAAAAE=
 `;
 
 /** The options each command takes; any other is refused rather than silently ignored. */
 const OPTIONS_OF: Record<string, string[]> = {
   show: ["pretty"],
   lookup: ["dtab"],
-  delegate: ["dtab", "json", "timeout-ms"],
+  delegate: ["dtab", "json", "timeout-ms", "namespace", "base-url", "token"],
+  list: ["json", "base-url", "token"],
+  get: ["json", "pretty", "base-url", "token"],
+  create: ["base-url", "token"],
+  update: ["version", "base-url", "token"],
+  delete: ["base-url", "token"],
 };
 
 function readText(value: string): string {
@@ -60,12 +79,17 @@ function args(argv: string[]) {
     return parseArgs({
       args: argv,
       allowPositionals: true,
+      allowNegative: true,
       strict: true,
       options: {
         dtab: { type: "string" },
         json: { type: "boolean", default: false },
-        pretty: { type: "boolean", default: false },
+        pretty: { type: "boolean" },
         "timeout-ms": { type: "string" },
+        "base-url": { type: "string" },
+        namespace: { type: "string" },
+        version: { type: "string" },
+        token: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -101,7 +125,7 @@ export async function dtabCommand(argv: string[], out: (text: string) => void): 
     out(DTAB_USAGE);
     return 0;
   }
-  const allowed = OPTIONS_OF[command];
+  const allowed = OPTIONS_OF[REMOTE_COMMANDS[command] ?? command];
   if (allowed !== undefined) {
     for (const name of Object.keys(values)) {
       const given = (values as Record<string, unknown>)[name];
@@ -111,6 +135,12 @@ export async function dtabCommand(argv: string[], out: (text: string) => void): 
         );
       }
     }
+  }
+  const remote = REMOTE_COMMANDS[command];
+  if (remote !== undefined) return dtabRemoteCommand(remote, positionals, values, out);
+  if (command === "delegate" && (values.namespace !== undefined || values["base-url"] !== undefined)) {
+    const dtab = values.dtab === undefined ? undefined : readText(values.dtab);
+    return dtabRemoteCommand("delegate", positionals, { ...values, dtab }, out);
   }
   switch (command) {
     case "show": {
@@ -149,7 +179,9 @@ export async function dtabCommand(argv: string[], out: (text: string) => void): 
       return 0;
     }
     default:
-      throw new UsageError(`dtab: unknown command '${command}' (try: show, lookup, delegate)`);
+      throw new UsageError(
+        `dtab: unknown command '${command}' (try: show, lookup, delegate, list, get, create, update, delete)`,
+      );
   }
 }
 

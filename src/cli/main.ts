@@ -2,8 +2,10 @@
 
 import { dtabCommand } from "./dtab-command.ts";
 import { UsageError } from "./errors.ts";
+import { namerdCommand } from "./namerd-command.ts";
 import { passthroughCommand } from "./passthrough-command.ts";
 import { proxyCommand } from "./proxy-command.ts";
+import { registerCommand } from "./register-command.ts";
 
 const USAGE = `Usage: trellis <command> [options]
 
@@ -11,8 +13,10 @@ Trellis is a service mesh: a drop-in successor to Linkerd 1.x and namerd.
 
 Commands:
   proxy      Run the sidecar proxy from a Linkerd 1.x config file (trellis proxy --help)
+  namerd     Run namerd, the central dtab store and name resolver, from a namerd config (trellis namerd --help)
   passthrough  A bare pass-through proxy on the same data path, the floor for benchmarks
-  dtab       Work with dtabs offline: show, lookup, delegate (trellis dtab --help)
+  dtab       Work with dtabs offline (show, lookup, delegate) or in namerd (list, get, create, update, delete)
+  register   Register a service without a sidecar in a ZooKeeper serverset (trellis register --help)
   version    Print the version of trellis and of the Node.js it runs on
   help       Print this help
 
@@ -41,8 +45,12 @@ export async function main(argv: string[], version = "unknown"): Promise<number>
         return await dtabCommand(rest, out);
       case "proxy":
         return await proxyCommand(rest, out);
+      case "namerd":
+        return await namerdCommand(rest, out);
       case "passthrough":
         return await passthroughCommand(rest, out);
+      case "register":
+        return await registerCommand(rest, out);
       default:
         throw new UsageError(`unknown command '${command}'; run 'trellis --help' for the list`);
     }

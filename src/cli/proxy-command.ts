@@ -47,7 +47,10 @@ export async function proxyCommand(argv: string[], out: (text: string) => void):
   };
   let linker: Linker;
   try {
-    linker = new Linker(config, { onShutdownRequest: (grace) => stop(grace) });
+    linker = new Linker(config, {
+      onShutdownRequest: (grace) => stop(grace),
+      log: (line) => out(`trellis: ${line}\n`),
+    });
   } catch (e) {
     // A plugin refused its settings in a way the schema could not see.
     process.stderr.write(`trellis: cannot start: ${(e as Error).message}\n`);

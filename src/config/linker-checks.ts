@@ -1,5 +1,6 @@
 // Whole-file checks of a linker config: unique router labels and no two servers on one ip:port.
 
+import { checkAnnouncements } from "./announce-checks.ts";
 import type { ConfigProblem } from "./config-error.ts";
 import type { LinkerConfig } from "./linker-schema.ts";
 
@@ -47,5 +48,6 @@ export function checkLinker(config: LinkerConfig): ConfigProblem[] {
       }
     }
   }
+  problems.push(...checkAnnouncements(config));
   return problems;
 }

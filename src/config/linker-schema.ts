@@ -1,6 +1,8 @@
 // The schema of a proxy (linker) config file: Linkerd 1.x's keys and defaults, with plugin kinds from the registry.
 
 import * as v from "valibot";
+import { healthCheckSchema } from "./health-check-schema.ts";
+import { clientSchema, serviceSchema } from "./policy-schema.ts";
 import type { PluginCategory, PluginConfig } from "./registry.ts";
 import {
   bool,
@@ -23,10 +25,14 @@ export interface LinkerPluginCategories {
   readonly transformers: PluginCategory<unknown, never>;
   readonly interpreters: PluginCategory<unknown, never>;
   readonly telemeters: PluginCategory<unknown, never>;
+  readonly announcers: PluginCategory<unknown, never>;
+  readonly loadBalancers: PluginCategory<unknown, never>;
+  readonly failureAccruals: PluginCategory<unknown, never>;
+  readonly responseClassifiers: PluginCategory<unknown, never>;
 }
 
 /** A key Linkerd has and Trellis does not implement yet: refused with that reason instead of "unknown key". */
-function notYet(what: string) {
+export function notYet(what: string) {
   return v.optional(
     v.pipe(
       v.unknown(),
@@ -47,7 +53,8 @@ function oneOrMany<T>(item: v.GenericSchema<unknown, T>) {
   ) as unknown as v.GenericSchema<unknown, T[]>;
 }
 
-const socketOptions = v.strictObject({
+/** Linkerd's `socketOptions` (admin, servers, namerd interfaces). */
+export const socketOptions = v.strictObject({
   noDelay: v.optional(bool(), true),
   reuseAddr: v.optional(bool(), true),
   reusePort: v.optional(bool(), false),
@@ -65,7 +72,8 @@ const adminSecurity = v.strictObject({
   pathBlacklist: v.optional(v.array(regex()), []),
 });
 
-function adminSchema(defaultPort: number) {
+/** The `admin` block; the proxy's port is 9990, namerd's 9991. */
+export function adminSchema(defaultPort: number) {
   return v.optional(
     v.strictObject({
       ip: v.optional(host(), "127.0.0.1"),
@@ -93,6 +101,7 @@ const server = v.strictObject({
   socketOptions: v.optional(socketOptions),
   maxConcurrentRequests: v.optional(int(1)),
   announce: v.optional(v.array(path()), []),
+  healthCheck: v.optional(healthCheckSchema()),
   clearContext: v.optional(bool(), false),
   timeoutMs: v.optional(duration()),
   serverSession: v.optional(serverSession),
@@ -158,9 +167,9 @@ function routerSchema(p: LinkerPluginCategories) {
         ),
         -1,
       ),
-      service: notYet("routers[].service (per-service policy arrives with the resilience work)"),
-      client: notYet("routers[].client (per-client policy arrives with the resilience work)"),
-      announcers: notYet("routers[].announcers (registration arrives with service discovery)"),
+      service: v.optional(serviceSchema(p), []),
+      client: v.optional(clientSchema(p), []),
+      announcers: v.optional(v.array(p.announcers.schema(), "expected a list of announcers"), []),
       httpAccessLog: notYet("routers[].httpAccessLog"),
       httpAccessLogRollPolicy: notYet("routers[].httpAccessLogRollPolicy"),
       httpAccessLogAppend: notYet("routers[].httpAccessLogAppend"),
@@ -188,6 +197,8 @@ export function linkerSchema(p: LinkerPluginCategories) {
     ),
     namers: v.optional(v.array(p.namers.schema(), "expected a list of namers"), []),
     telemetry: v.optional(v.array(p.telemeters.schema(), "expected a list of telemeters"), []),
+    // Trellis: announcers shared by every router (Linkerd has them per router only).
+    announcers: v.optional(v.array(p.announcers.schema(), "expected a list of announcers"), []),
     usage: v.optional(usage, {}),
   });
 }

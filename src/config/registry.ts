@@ -12,6 +12,10 @@ export interface PluginKind<
   readonly kind: string;
   readonly entries: Entries;
   readonly experimental?: boolean;
+  /** Checks across keys that the keys' own schemas cannot make; each problem names the key it is reported at. */
+  validate?(
+    config: v.InferOutput<v.StrictObjectSchema<Entries, undefined>>,
+  ): readonly { readonly key: string; readonly message: string }[];
   make(config: v.InferOutput<v.StrictObjectSchema<Entries, undefined>>, context: Context): Made;
 }
 
@@ -69,6 +73,16 @@ export class PluginCategory<Made, Context> {
           (c) => !k.experimental || (c as { experimental?: boolean }).experimental === true,
           `${k.kind} is experimental: set experimental: true to use it`,
         ),
+        v.rawCheck(({ dataset, addIssue }) => {
+          if (!dataset.typed || k.validate === undefined) return;
+          const input = dataset.value as Record<string, unknown>;
+          for (const p of k.validate(dataset.value as never)) {
+            addIssue({
+              message: p.message,
+              path: [{ type: "object", origin: "value", input, key: p.key, value: input[p.key] }],
+            });
+          }
+        }),
       ),
     );
     const known = this.kinds.join(", ");

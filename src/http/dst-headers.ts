@@ -2,12 +2,14 @@
 
 import type { Path } from "../naming/index.ts";
 import type { HeaderList } from "./header-list.ts";
-import { checkedHeaderValue } from "./header-value.ts";
 import { L5dHeader } from "./linkerd-header-names.ts";
+
+// A path's shown form is always a safe header value (showable characters, `/`, and `\xNN` escapes for the
+// rest), so these values need no check before they are written.
 
 /** Sets `l5d-dst-service` to the logical name (`/svc/web`), replacing whatever the request carried. */
 export function setDstService(headers: HeaderList, logical: Path): void {
-  headers.set(L5dHeader.dstService, checkedHeaderValue(L5dHeader.dstService, logical.show));
+  headers.set(L5dHeader.dstService, logical.show);
 }
 
 /**
@@ -15,9 +17,9 @@ export function setDstService(headers: HeaderList, logical: Path): void {
  * residual header the request arrived with is removed either way, so a stale one is never passed on.
  */
 export function setDstBound(headers: HeaderList, id: Path, residual: Path): void {
-  headers.set(L5dHeader.dstClient, checkedHeaderValue(L5dHeader.dstClient, id.show));
+  headers.set(L5dHeader.dstClient, id.show);
   headers.delete(L5dHeader.dstResidual);
   if (!residual.isEmpty) {
-    headers.set(L5dHeader.dstResidual, checkedHeaderValue(L5dHeader.dstResidual, residual.show));
+    headers.set(L5dHeader.dstResidual, residual.show);
   }
 }

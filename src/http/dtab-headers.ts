@@ -47,6 +47,7 @@ export function readLocalDtab(headers: HeaderList): Dtab {
 
 /** `readLocalDtab`, then removes both headers (Linkerd's server-side filter). Throws before changing anything. */
 export function takeLocalDtab(headers: HeaderList): Dtab {
+  if (!headers.has(L5dHeader.ctxDtab) && !headers.has(L5dHeader.dtab)) return Dtab.empty;
   const dtab = readLocalDtab(headers);
   headers.delete(L5dHeader.ctxDtab);
   headers.delete(L5dHeader.dtab);

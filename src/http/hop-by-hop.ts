@@ -23,8 +23,16 @@ export function isHopByHop(name: string): boolean {
 
 /** The header names nominated by every `Connection` line, lower case, trimmed, without empties or repeats. */
 export function connectionNominations(headers: HeaderList): string[] {
+  const lines = headers.getAll("connection");
+  if (lines.length === 0) return [];
+  const only = lines[0] as string;
+  if (lines.length === 1 && !only.includes(",")) {
+    // The common case: one line, one token (`keep-alive`, `close`).
+    const name = only.trim().toLowerCase();
+    return name === "" ? [] : [name];
+  }
   const names = new Set<string>();
-  for (const line of headers.getAll("connection")) {
+  for (const line of lines) {
     for (const item of line.split(",")) {
       const name = item.trim().toLowerCase();
       if (name !== "") names.add(name);
@@ -54,15 +62,17 @@ export function isProtectedFromNomination(name: string): boolean {
  * lower-case names removed, in the order met. Used as is on responses.
  */
 export function stripHopByHop(headers: HeaderList): string[] {
-  const nominated = new Set(connectionNominations(headers));
-  const removed = new Set<string>();
-  headers.deleteWhere((name) => {
-    const n = name.toLowerCase();
-    if (!HOP_BY_HOP.has(n) && !nominated.has(n)) return false;
-    removed.add(n);
+  // Nominations come from Connection lines, which are hop-by-hop themselves: none of either, nothing to do.
+  if (!headers.hasAnyOf(HOP_BY_HOP)) return [];
+  const extra = connectionNominations(headers).filter((n) => !HOP_BY_HOP.has(n));
+  const drop = extra.length === 0 ? HOP_BY_HOP : new Set([...HOP_BY_HOP, ...extra]);
+  const removed: string[] = [];
+  headers.deleteWhere((_name, _value, n) => {
+    if (!drop.has(n)) return false;
+    if (!removed.includes(n)) removed.push(n);
     return true;
   });
-  return [...removed];
+  return removed;
 }
 
 export type RequestStrip =
@@ -70,11 +80,14 @@ export type RequestStrip =
   /** Answer 400 with `message`; the headers were left untouched. */
   | { readonly kind: "refused"; readonly header: string; readonly message: string };
 
+const NOTHING_STRIPPED: RequestStrip = Object.freeze({ kind: "stripped", removed: Object.freeze([]) });
+
 /**
  * The request side: refuses a request whose `Connection` nominates a protected header (see
  * `isProtectedFromNomination`), else strips as `stripHopByHop`.
  */
 export function stripRequestHopByHop(headers: HeaderList): RequestStrip {
+  if (!headers.hasAnyOf(HOP_BY_HOP)) return NOTHING_STRIPPED;
   for (const name of connectionNominations(headers)) {
     if (isProtectedFromNomination(name)) {
       return {

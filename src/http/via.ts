@@ -21,7 +21,14 @@ export function viaEntry(version: HttpVersion): string {
  * Appends this hop's entry. Every existing `Via` line is folded into one line ending with ours, because a
  * Linkerd downstream counts the entries of the first `Via` line only.
  */
+const VIA_1_0 = viaEntry("1.0");
+const VIA_1_1 = viaEntry("1.1");
+
 export function appendVia(headers: HeaderList, version: HttpVersion): void {
+  if (!headers.has(VIA)) {
+    headers.add("Via", version === "1.0" ? VIA_1_0 : VIA_1_1);
+    return;
+  }
   const earlier = headers
     .getAll(VIA)
     .map((v) => v.trim())
@@ -52,7 +59,10 @@ export type CallDepthCheck =
   | { readonly kind: "exceeded"; readonly depth: number; readonly message: string };
 
 /** Linkerd's `maxCallDepth`: more than `max` Via entries is a loop (or near enough). */
+const NO_DEPTH: CallDepthCheck = Object.freeze({ kind: "ok", depth: 0 });
+
 export function checkCallDepth(headers: HeaderList, max: number): CallDepthCheck {
+  if (!headers.has(VIA)) return NO_DEPTH;
   const depth = callDepth(headers, max);
   if (depth <= max) return { kind: "ok", depth };
   return {

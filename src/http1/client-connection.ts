@@ -3,8 +3,8 @@
 import type { Socket } from "node:net";
 import { HeaderList } from "../http/header-list.ts";
 import type { HttpVersion } from "../http/message.ts";
-import type { Route } from "../router/http-router.ts";
 import { RouterError } from "../router/router-errors.ts";
+import { AfterFailure, type ExchangeRoute } from "./exchange-route.ts";
 import {
   CRLF,
   chunkHeader,
@@ -15,26 +15,31 @@ import {
   responseHead,
 } from "./framing.ts";
 import { Http1Parser, type ParsedHead, ParseError } from "./llhttp.ts";
-import type { UpstreamConnection, UpstreamFailure } from "./upstream.ts";
+import type { PoolWaiter, UpstreamConnection, UpstreamFailure } from "./upstream.ts";
 
 /** At most this many header lines in a request (Envoy's limit); more is answered 431. */
 export const MAX_HEADER_LINES = 100;
 
 /** What the connection needs from the router it serves. */
+/** A first piece of response body up to this size goes out in the same write as the head. */
+const SMALL_BODY_BYTES = 16 * 1024;
+
 export interface ConnectionRouter {
-  route(request: Exchange, started: number): Promise<Route>;
+  /** Where the request goes: at once when known, else a Promise; throws or rejects with a RouterError. */
+  route(request: Exchange, started: number): ExchangeRoute | Promise<ExchangeRoute>;
   /** Rewrites a response head for the client; true when its body must be dropped (clearContext). */
-  responseHeaders(headers: HeaderList, version: HttpVersion): boolean;
+  responseHeaders(headers: HeaderList, version: HttpVersion, route: ExchangeRoute): boolean;
   errorResponse(
     err: RouterError,
     version: HttpVersion,
   ): { status: number; headers: HeaderList; body: Buffer };
-  upstreamError(route: Route, failure: UpstreamFailure): RouterError;
+  upstreamError(route: ExchangeRoute, failure: UpstreamFailure): RouterError;
   /** A request was refused before routing (limits, framing); for metrics. */
   refused(status: number): void;
   /** A request reached the router (counted when it starts and again with its status when it ends). */
   started(): void;
-  finished(status: number | undefined, ms: number): void;
+  /** `success` is the router's classification of the answer, when it has one. */
+  finished(status: number | undefined, ms: number, success?: boolean): void;
   now(): number;
 }
 
@@ -59,11 +64,28 @@ export class Exchange {
   readonly hasBody: boolean;
   readonly expectContinue: boolean;
   readonly upgrade: boolean;
-  /** Body chunks that arrived before an upstream was ready for them. */
-  pending: Buffer[] = [];
+  /**
+   * Body chunks received: every one while they fit the route's replay buffer (`keep`), so the request can be
+   * sent again; after that, only those not written upstream yet.
+   */
+  body: Buffer[] = [];
+  /** How many of `body` went to the current upstream. */
+  written = 0;
+  /** Body bytes received so far. */
+  received = 0;
+  /** Whether every body byte received so far is in `body`. */
+  keep = true;
   requestEnded = false;
   upstream: UpstreamConnection | undefined;
-  route: Route | undefined;
+  route: ExchangeRoute | undefined;
+  /** Numbers the attempts, so that callbacks of an abandoned attempt can tell. */
+  attempt = 0;
+  /** The attempt's time limit, or the wait before a retry. */
+  timer: NodeJS.Timeout | undefined;
+  /** Set while waiting for a connection of a full pool. */
+  waiter: PoolWaiter | undefined;
+  /** `100 Continue` was sent to the client already. */
+  continued = false;
   responseStarted = false;
   /** The status answered, once known. */
   status: number | undefined;
@@ -94,6 +116,16 @@ function hostCount(raw: readonly string[]): number {
   let n = 0;
   for (let i = 0; i < raw.length; i += 2) if ((raw[i] as string).toLowerCase() === "host") n++;
   return n;
+}
+
+/** Whether the request can be sent again: its whole body so far is kept (or none has arrived). */
+function replayable(ex: Exchange): boolean {
+  return ex.keep || ex.received === 0;
+}
+
+/** Whether the current upstream has had every body chunk received so far. */
+function allWritten(ex: Exchange): boolean {
+  return ex.keep ? ex.written === ex.body.length : ex.body.length === 0;
 }
 
 /** Why a request head is refused before routing, or undefined when it may be routed. */
@@ -249,8 +281,25 @@ export class ClientConnection {
   #onBody(chunk: Buffer): void {
     const ex = this.#parsing;
     if (ex === undefined || this.#closing) return;
-    if (ex.upstream !== undefined && ex.pending.length === 0) this.#writeBody(ex, chunk);
-    else ex.pending.push(Buffer.from(chunk));
+    ex.received += chunk.length;
+    const live = ex.upstream !== undefined;
+    if (ex.keep) {
+      // Kept for a resend while it fits (before routing the limit is not known yet: kept, as it waits anyway).
+      if (ex.route === undefined || ex.received <= ex.route.replayBytes) {
+        ex.body.push(chunk);
+        if (live && ex.written === ex.body.length - 1) {
+          this.#writeBody(ex, chunk);
+          ex.written++;
+        }
+        return;
+      }
+      // Too long to keep: the request cannot be sent again; keep only what has not gone out yet.
+      ex.keep = false;
+      ex.body.splice(0, ex.written);
+      ex.written = 0;
+    }
+    if (live && ex.body.length === 0) this.#writeBody(ex, chunk);
+    else ex.body.push(chunk);
   }
 
   #onComplete(): void {
@@ -258,7 +307,25 @@ export class ClientConnection {
     this.#parsing = undefined;
     if (ex === undefined) return;
     ex.requestEnded = true;
-    if (ex.upstream !== undefined && ex.pending.length === 0) this.#endBody(ex);
+    if (ex.upstream !== undefined && allWritten(ex)) this.#endBody(ex);
+  }
+
+  /** Writes the body chunks the current upstream has not had yet (all of them for a new attempt). */
+  #flushBody(ex: Exchange): void {
+    const body = ex.body;
+    if (ex.keep && ex.route !== undefined && ex.received > ex.route.replayBytes) {
+      // Arrived before routing and too long to keep.
+      ex.keep = false;
+      body.splice(0, ex.written);
+      ex.written = 0;
+    }
+    for (let i = ex.written; i < body.length; i++) this.#writeBody(ex, body[i] as Buffer);
+    if (ex.keep) ex.written = body.length;
+    else {
+      body.length = 0;
+      ex.written = 0;
+    }
+    if (ex.requestEnded) this.#endBody(ex);
   }
 
   #writeBody(ex: Exchange, chunk: Buffer): void {
@@ -292,30 +359,156 @@ export class ClientConnection {
       }
       return;
     }
-    void this.#run(ex);
+    this.#run(ex);
   }
 
-  async #run(ex: Exchange): Promise<void> {
+  #run(ex: Exchange): void {
     const started = this.#router.now();
     this.#router.started();
-    let route: Route;
+    let route: ExchangeRoute | Promise<ExchangeRoute>;
     try {
-      route = await this.#router.route(ex, started);
+      route = this.#router.route(ex, started);
     } catch (e) {
-      const err = e instanceof RouterError ? e : new RouterError(502, (e as Error).message);
-      this.#answerError(ex, err, started);
+      // Answered once the parser is done with what it was given: a request body in the same read is then
+      // read (and the connection kept) rather than cut.
+      queueMicrotask(() => this.#routeFailed(ex, e, started));
       return;
     }
+    if (route instanceof Promise) {
+      route.then(
+        (r) => this.#routed(ex, r, started),
+        (e) => this.#routeFailed(ex, e, started),
+      );
+    } else {
+      this.#routed(ex, route, started);
+    }
+  }
+
+  #routeFailed(ex: Exchange, e: unknown, started: number): void {
+    const err = e instanceof RouterError ? e : new RouterError(502, (e as Error).message);
+    this.#answerError(ex, err, started);
+  }
+
+  #routed(ex: Exchange, route: ExchangeRoute, started: number): void {
     if (this.#closing) {
       route.done(undefined, "client closed");
       return;
     }
     ex.route = route;
-    this.#send(ex, route, started, false);
+    this.#attempt(ex, route, started);
   }
 
-  #send(ex: Exchange, route: Route, started: number, retry: boolean): void {
-    const up = route.endpoint.pool.acquire(retry);
+  /** Starts an attempt on the route's current endpoint: a pooled or new connection, or a wait for one. */
+  #attempt(ex: Exchange, route: ExchangeRoute, started: number): void {
+    const now = this.#router.now();
+    if (now >= route.expiresAt) {
+      this.#expire(ex, route, started);
+      return;
+    }
+    const token = ++ex.attempt;
+    const limit = route.startAttempt(ex.headers, now);
+    if (limit !== Number.POSITIVE_INFINITY) {
+      const whole = limit >= route.expiresAt;
+      ex.timer = setTimeout(() => this.#timedOut(ex, route, started, token, whole), Math.max(0, limit - now));
+    }
+    const pool = route.endpoint.pool;
+    const up = pool.acquire();
+    if (up !== undefined) {
+      this.#send(ex, route, started, up, token);
+      return;
+    }
+    // Every connection to the endpoint is busy (hostConnectionPool.maxSize): wait, unless too many wait already.
+    const waiter: PoolWaiter = {
+      connectionReady: (c) => {
+        ex.waiter = undefined;
+        if (token === ex.attempt && !ex.done) this.#send(ex, route, started, c, token);
+        else pool.release(c);
+      },
+    };
+    if (pool.wait(waiter)) {
+      ex.waiter = waiter;
+      return;
+    }
+    this.#clearTimer(ex);
+    route.done(undefined, "TooManyWaitersException");
+    this.#answerError(ex, route.poolExhausted(), started);
+  }
+
+  #clearTimer(ex: Exchange): void {
+    if (ex.timer !== undefined) {
+      clearTimeout(ex.timer);
+      ex.timer = undefined;
+    }
+  }
+
+  /** Gives up the current attempt: its connection is closed (it carries an unfinished exchange), its wait ended. */
+  #abandon(ex: Exchange): void {
+    this.#clearTimer(ex);
+    ex.attempt++;
+    if (ex.waiter !== undefined) {
+      ex.route?.endpoint.pool.cancelWait(ex.waiter);
+      ex.waiter = undefined;
+    }
+    const up = ex.upstream;
+    ex.upstream = undefined;
+    up?.destroy();
+  }
+
+  /** The whole request's time is up before an answer began. */
+  #expire(ex: Exchange, route: ExchangeRoute, started: number): void {
+    this.#abandon(ex);
+    route.done(undefined, "GlobalRequestTimeoutException");
+    this.#answerError(ex, route.expired(), started);
+  }
+
+  /** The attempt's time limit (or, when `whole`, the whole request's) passed with no answer begun. */
+  #timedOut(ex: Exchange, route: ExchangeRoute, started: number, token: number, whole: boolean): void {
+    ex.timer = undefined;
+    if (token !== ex.attempt || ex.done || ex.responseStarted) return;
+    const now = this.#router.now();
+    // Timers may fire a fraction of a millisecond early by this clock: the limit says which one it was.
+    if (whole || now >= route.expiresAt) {
+      this.#expire(ex, route, started);
+      return;
+    }
+    this.#abandon(ex);
+    const next = route.failure("IndividualRequestTimeoutException", false, replayable(ex), now);
+    if (next !== AfterFailure.fail) {
+      this.#retry(ex, route, started, next === AfterFailure.requeue ? 0 : route.retryDelayMs);
+      return;
+    }
+    route.done(undefined, "IndividualRequestTimeoutException");
+    this.#answerError(ex, route.attemptTimedOut(), started);
+  }
+
+  /** Sends the request again after `delayMs`, to a newly picked endpoint. */
+  #retry(ex: Exchange, route: ExchangeRoute, started: number, delayMs: number): void {
+    const again = () => {
+      ex.timer = undefined;
+      if (ex.done || this.#closing) return;
+      const now = this.#router.now();
+      if (now >= route.expiresAt) {
+        this.#expire(ex, route, started);
+        return;
+      }
+      const none = route.repick(now);
+      if (none !== undefined) {
+        route.done(undefined, "NoBrokersAvailableException");
+        this.#answerError(ex, none, started);
+        return;
+      }
+      ex.written = 0;
+      this.#attempt(ex, route, started);
+    };
+    if (delayMs <= 0) {
+      // Not from inside the failed connection's own callbacks.
+      process.nextTick(again);
+      return;
+    }
+    ex.timer = setTimeout(again, delayMs);
+  }
+
+  #send(ex: Exchange, route: ExchangeRoute, started: number, up: UpstreamConnection, token: number): void {
     ex.upstream = up;
     const headers = ex.headers;
     headers.delete("content-length");
@@ -327,12 +520,44 @@ export class ClientConnection {
     let chunked = false;
     let dropBody = false;
     let bodyless = false;
+    /** This attempt's answer is not passed on (it is retried): its body is read and dropped. */
+    let discard = false;
+    /** Whether the whole request went out on this connection before it was abandoned (so it can be reused). */
+    let sentWhole = false;
+    /** The response head, held until the body's first bytes or the end of the read, to go out in one write. */
+    let held: string | undefined;
+    const flush = (): void => {
+      if (held === undefined) return;
+      this.#socket.write(held, "latin1");
+      held = undefined;
+    };
     up.send(ex.method, requestHead(ex.method, ex.target, headers), {
       onHead: (head) => {
+        if (token !== ex.attempt) {
+          discard = true;
+          return;
+        }
+        if (!route.response(head.status, head.raw, replayable(ex), this.#router.now())) {
+          // Retried: this answer is dropped; its connection is reused if the exchange completes cleanly.
+          discard = true;
+          sentWhole = ex.requestEnded && allWritten(ex);
+          this.#clearTimer(ex);
+          ex.attempt++;
+          ex.upstream = undefined;
+          this.#retry(ex, route, started, route.retryDelayMs);
+          return;
+        }
+        this.#clearTimer(ex);
+        if (ex.keep) {
+          // Committed to this answer: nothing will be sent again, so nothing more is kept.
+          ex.keep = false;
+          ex.body = [];
+          ex.written = 0;
+        }
         ex.responseStarted = true;
         ex.status = head.status;
         out = new HeaderList(head.raw);
-        dropBody = this.#router.responseHeaders(out, head.versionMinor === 0 ? "1.0" : "1.1");
+        dropBody = this.#router.responseHeaders(out, head.versionMinor === 0 ? "1.0" : "1.1", route);
         bodyless = !responseHasBody(ex.method, head.status);
         const hasLength = out.has("content-length");
         if (dropBody) {
@@ -352,13 +577,23 @@ export class ClientConnection {
           if (!out.has("connection")) out.add("Connection", "close");
           this.#closing = true;
         }
-        this.#socket.cork();
-        this.#socket.write(responseHead(head.status, head.statusText, out), "latin1");
-        process.nextTick(() => this.#socket.uncork());
+        held = responseHead(head.status, head.statusText, out);
         route.done(head.status);
       },
       onBody: (chunk) => {
-        if (dropBody || bodyless || this.#socket.destroyed) return;
+        if (discard || dropBody || bodyless || this.#socket.destroyed) return;
+        if (held !== undefined && chunk.length <= SMALL_BODY_BYTES) {
+          // Head and a small first piece of body in one write (one string, no writev).
+          const body = chunk.toString("latin1");
+          const ok = this.#socket.write(
+            chunked ? `${held}${chunkHeader(chunk.length)}${body}${CRLF}` : held + body,
+            "latin1",
+          );
+          held = undefined;
+          if (!ok) up.socket.pause();
+          return;
+        }
+        flush();
         const ok = chunked
           ? this.#socket.write(chunkHeader(chunk.length), "latin1") &&
             this.#socket.write(chunk) &&
@@ -367,14 +602,28 @@ export class ClientConnection {
         if (!ok) up.socket.pause();
       },
       onComplete: () => {
-        if (chunked) this.#socket.write(LAST_CHUNK, "latin1");
+        if (discard) {
+          if (sentWhole) route.endpoint.pool.release(up);
+          else up.destroy();
+          return;
+        }
+        if (held !== undefined) {
+          this.#socket.write(chunked ? held + LAST_CHUNK : held, "latin1");
+          held = undefined;
+        } else if (chunked) {
+          this.#socket.write(LAST_CHUNK, "latin1");
+        }
         ex.upstream = undefined;
         // A connection is reused only when both directions ended cleanly.
         if (ex.requestEnded) route.endpoint.pool.release(up);
         else up.destroy();
         this.#finish(ex, started);
       },
+      onReadEnd: flush,
       onError: (failure) => {
+        flush();
+        if (discard || token !== ex.attempt) return;
+        this.#clearTimer(ex);
         ex.upstream = undefined;
         if (!failure.beforeHead || ex.responseStarted) {
           // Part of the answer is out: the client must see it cut, not whole.
@@ -382,19 +631,28 @@ export class ClientConnection {
           this.#destroy();
           return;
         }
-        if (failure.staleConnection && !ex.hasBody && !retry) {
-          // The upstream closed a pooled connection just as it was reused: nothing reached it, try a new one.
-          this.#send(ex, route, started, true);
+        // Requeued: a connection that could not be made, or a pooled one the upstream had closed (the
+        // keep-alive race) when the request had no body, as before.
+        const next = route.failure(
+          failure.code,
+          failure.notSent || (failure.staleConnection && !ex.hasBody),
+          replayable(ex),
+          this.#router.now(),
+        );
+        if (next !== AfterFailure.fail) {
+          this.#retry(ex, route, started, next === AfterFailure.requeue ? 0 : route.retryDelayMs);
           return;
         }
         route.done(undefined, failure.code);
         this.#answerError(ex, this.#router.upstreamError(route, failure), started);
       },
     });
-    if (ex.expectContinue && ex.hasBody) this.#socket.write("HTTP/1.1 100 Continue\r\n\r\n", "latin1");
-    for (const chunk of ex.pending.splice(0)) this.#writeBody(ex, chunk);
-    if (ex.requestEnded) this.#endBody(ex);
-    else if (this.#queue.length === 1) this.#socket.resume();
+    if (ex.expectContinue && ex.hasBody && !ex.continued) {
+      ex.continued = true;
+      this.#socket.write("HTTP/1.1 100 Continue\r\n\r\n", "latin1");
+    }
+    this.#flushBody(ex);
+    if (!ex.requestEnded && this.#queue.length === 1) this.#socket.resume();
   }
 
   #answerError(ex: Exchange, err: RouterError, started: number): void {
@@ -413,7 +671,14 @@ export class ClientConnection {
   #finish(ex: Exchange, started: number): void {
     if (ex.done) return;
     ex.done = true;
-    this.#router.finished(ex.status, this.#router.now() - started);
+    this.#clearTimer(ex);
+    ex.body = [];
+    const route = ex.route;
+    this.#router.finished(
+      ex.status,
+      this.#router.now() - started,
+      route !== undefined && ex.responseStarted ? route.succeeded : undefined,
+    );
     this.#queue.shift();
     if (this.#closing) {
       this.#socket.end();
@@ -462,8 +727,8 @@ export class ClientConnection {
     for (const ex of this.#queue) {
       if (!ex.done) {
         ex.done = true;
+        this.#abandon(ex);
         ex.route?.done(undefined, "client closed");
-        ex.upstream?.destroy();
         this.#router.finished(undefined, 0);
       }
     }

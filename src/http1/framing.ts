@@ -4,16 +4,12 @@ import type { HeaderList } from "../http/header-list.ts";
 
 /** `METHOD target HTTP/1.1` and the header lines, ending with the blank line. */
 export function requestHead(method: string, target: string, headers: HeaderList): string {
-  let s = `${method} ${target} HTTP/1.1\r\n`;
-  for (const [n, v] of headers.entries()) s += `${n}: ${v}\r\n`;
-  return `${s}\r\n`;
+  return headers.toHead(`${method} ${target} HTTP/1.1`);
 }
 
 /** `HTTP/1.1 status reason` and the header lines, ending with the blank line. */
 export function responseHead(status: number, statusText: string, headers: HeaderList): string {
-  let s = `HTTP/1.1 ${status} ${statusText || reason(status)}\r\n`;
-  for (const [n, v] of headers.entries()) s += `${n}: ${v}\r\n`;
-  return `${s}\r\n`;
+  return headers.toHead(`HTTP/1.1 ${status} ${statusText || reason(status)}`);
 }
 
 const REASONS: Record<number, string> = {

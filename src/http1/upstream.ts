@@ -8,6 +8,8 @@ export interface ResponseHandler {
   onHead(head: ParsedHead): void;
   onBody(chunk: Buffer): void;
   onComplete(): void;
+  /** Everything that arrived in one read has been passed on (the response is not complete yet). */
+  onReadEnd(): void;
   /** The connection failed; `beforeHead` says whether any of the response had arrived. */
   onError(error: UpstreamFailure): void;
 }
@@ -43,8 +45,22 @@ export interface PoolOptions {
   readonly maxIdle: number;
   /** How long an idle connection is kept. */
   readonly idleTimeMs: number;
+  /** Idle connections kept whatever their idle time (Linkerd's `hostConnectionPool.minSize`). */
+  readonly minIdle: number;
+  /** Connections at most, busy or idle (`hostConnectionPool.maxSize`). */
+  readonly maxSize: number;
+  /** Requests that may wait for a connection while `maxSize` are busy (`hostConnectionPool.maxWaiters`). */
+  readonly maxWaiters: number;
+  /** A connection older than this is closed instead of reused (`clientSession.lifeTimeMs`). */
+  readonly lifeTimeMs: number | undefined;
   /** Most bytes of response head accepted from the upstream. */
   readonly maxHeaderBytes: number;
+}
+
+/** Waits for a connection of a pool at its `maxSize`. */
+export interface PoolWaiter {
+  /** A connection is free for this waiter (already counted as in use). */
+  connectionReady(c: UpstreamConnection): void;
 }
 
 /** One connection to an upstream, carrying one exchange at a time. */
@@ -60,10 +76,13 @@ export class UpstreamConnection {
   #connected = false;
   #idleTimer: NodeJS.Timeout | undefined;
   closed = false;
+  /** When the connection was opened (ms since the epoch), for `clientSession.lifeTimeMs`. */
+  readonly openedAt: number;
 
-  constructor(pool: ConnectionPool, socket: Socket, maxHeaderBytes: number) {
+  constructor(pool: ConnectionPool, socket: Socket, maxHeaderBytes: number, openedAt = 0) {
     this.#pool = pool;
     this.socket = socket;
+    this.openedAt = openedAt;
     socket.setNoDelay(true);
     this.#parser = new Http1Parser("response", maxHeaderBytes, {
       onHead: (head) => {
@@ -85,6 +104,7 @@ export class UpstreamConnection {
     socket.on("data", (data: Buffer) => {
       try {
         this.#parser.execute(data);
+        this.#handler?.onReadEnd();
       } catch (e) {
         this.#fail(
           (e as ParseError).code ?? "HPE",
@@ -148,9 +168,12 @@ export class UpstreamConnection {
     }
   }
 
-  /** Parks the connection in the idle list, closing it if it stays unused past `ms`. */
+  /** Parks the connection in the idle list, closing it if it stays unused past `ms` (unless the pool keeps it). */
   idle(ms: number): void {
-    this.#idleTimer = setTimeout(() => this.destroy(), ms);
+    this.#idleTimer = setTimeout(() => {
+      if (this.#pool.keepsIdle(this)) this.idle(ms);
+      else this.destroy();
+    }, ms);
     this.#idleTimer.unref();
   }
 
@@ -171,7 +194,12 @@ export class ConnectionPool {
   readonly #options: PoolOptions;
   readonly #idle: UpstreamConnection[] = [];
   readonly #all = new Set<UpstreamConnection>();
+  readonly #waiters: PoolWaiter[] = [];
   #closed = false;
+  /** Requests that had to wait for a connection (`pool_num_waited`). */
+  waited = 0;
+  /** Requests refused because too many were waiting (`pool_num_too_many_waiters`). */
+  tooManyWaiters = 0;
 
   constructor(ip: string, port: number, options: PoolOptions) {
     this.ip = ip;
@@ -187,8 +215,16 @@ export class ConnectionPool {
     return this.#idle.length;
   }
 
-  /** An idle connection if there is one, else a new one (connecting: writes are queued until it connects). */
-  acquire(fresh = false): UpstreamConnection {
+  /** Requests waiting for a connection (`pool_waiters`). */
+  get waiting(): number {
+    return this.#waiters.length;
+  }
+
+  /**
+   * An idle connection if there is one, else a new one (connecting: writes are queued until it connects), or
+   * undefined when `maxSize` connections are open already (then `wait`).
+   */
+  acquire(fresh = false): UpstreamConnection | undefined {
     if (!fresh) {
       for (;;) {
         const c = this.#idle.pop();
@@ -196,27 +232,78 @@ export class ConnectionPool {
         if (!c.closed) return c;
       }
     }
+    if (this.#all.size >= this.#options.maxSize) return undefined;
+    return this.#open();
+  }
+
+  #open(): UpstreamConnection {
     const socket = connect({ host: this.ip, port: this.port });
-    const c = new UpstreamConnection(this, socket, this.#options.maxHeaderBytes);
+    const lifetime = this.#options.lifeTimeMs;
+    const c = new UpstreamConnection(
+      this,
+      socket,
+      this.#options.maxHeaderBytes,
+      lifetime === undefined ? 0 : Date.now(),
+    );
     socket.once("connect", () => c.markConnected());
     this.#all.add(c);
     return c;
   }
 
+  /**
+   * Queues a request for the next free connection (after `acquire` gave none); false, and nothing queued, when
+   * `maxWaiters` are waiting already.
+   */
+  wait(w: PoolWaiter): boolean {
+    if (this.#waiters.length >= this.#options.maxWaiters) {
+      this.tooManyWaiters++;
+      return false;
+    }
+    this.waited++;
+    this.#waiters.push(w);
+    return true;
+  }
+
+  /** Takes a waiter out of the queue (its request was answered or cut). */
+  cancelWait(w: PoolWaiter): void {
+    const i = this.#waiters.indexOf(w);
+    if (i >= 0) this.#waiters.splice(i, 1);
+  }
+
   /** Takes a connection back after a complete exchange; one that cannot be reused is closed. */
   release(c: UpstreamConnection): void {
-    if (this.#closed || !c.reusable || this.#idle.length >= this.#options.maxIdle) {
+    const lifetime = this.#options.lifeTimeMs;
+    if (
+      this.#closed ||
+      !c.reusable ||
+      this.#idle.length >= this.#options.maxIdle ||
+      (lifetime !== undefined && Date.now() - c.openedAt >= lifetime)
+    ) {
       c.destroy();
+      return;
+    }
+    const w = this.#waiters.shift();
+    if (w !== undefined) {
+      w.connectionReady(c);
       return;
     }
     c.idle(this.#options.idleTimeMs);
     this.#idle.push(c);
   }
 
+  /** Whether an idle connection whose idle time is up is kept anyway (the pool is at `minSize`). */
+  keepsIdle(c: UpstreamConnection): boolean {
+    return !this.#closed && this.#all.size <= this.#options.minIdle && this.#idle.includes(c);
+  }
+
   forget(c: UpstreamConnection): void {
     this.#all.delete(c);
     const i = this.#idle.indexOf(c);
     if (i >= 0) this.#idle.splice(i, 1);
+    // A slot is free: the first waiter gets a new connection.
+    if (this.#waiters.length > 0 && !this.#closed && this.#all.size < this.#options.maxSize) {
+      (this.#waiters.shift() as PoolWaiter).connectionReady(this.#open());
+    }
   }
 
   /** Closes idle connections now and busy ones as soon as their exchange completes. */

@@ -3,10 +3,12 @@
 import type { Server } from "node:http";
 import { createAdminServer } from "../admin/admin-server.ts";
 import type { AdminPage } from "../admin/pages.ts";
+import type { Random } from "../balancer/random.ts";
 import type { LinkerConfig, RouterConfig } from "../config/linker-schema.ts";
 import { GlobalNamer } from "../namers/global.ts";
 import { ConfiguredNamersInterpreter, Dtab, type MountedNamer, type Path } from "../naming/index.ts";
 import {
+  announcerKinds,
   type InterpreterContext,
   identifierKinds,
   interpreterKinds,
@@ -14,10 +16,11 @@ import {
   namerKinds,
   telemeterKinds,
 } from "../plugins.ts";
-import type { Random } from "../router/balancer.ts";
+import { LinkerAnnouncements } from "../registry/linker-announcements.ts";
 import { HttpRouter } from "../router/http-router.ts";
 import { firstOf } from "../router/identifiers/index.ts";
-import { Metrics, prometheusStream, startSnapshotTimer } from "../telemetry/index.ts";
+import { JSON_CONTENT_TYPE, Metrics, prometheusStream, startSnapshotTimer } from "../telemetry/index.ts";
+import { clientPolicies, servicePolicies } from "./router-policies.ts";
 import { RouterServer } from "./router-server.ts";
 
 export interface LinkerOptions {
@@ -25,6 +28,8 @@ export interface LinkerOptions {
   readonly random?: Random;
   /** Called when the admin server is asked to shut the process down. */
   readonly onShutdownRequest?: (graceMs: number | undefined) => void;
+  /** Told in a line what the announcers do (members registered, removed, failing). */
+  readonly log?: (line: string) => void;
 }
 
 /** Where something listens once started. */
@@ -43,6 +48,8 @@ export class Linker {
   readonly routers: HttpRouter[] = [];
   readonly namers: readonly MountedConfiguredNamer[];
   readonly servers: { router: string; server: RouterServer }[] = [];
+  /** The servers' `announce` names, registered once they listen and withdrawn first when stopping. */
+  readonly announcements: LinkerAnnouncements;
   readonly #admin: Server;
   #adminPort = 0;
   readonly #timers: (() => void)[] = [];
@@ -55,13 +62,33 @@ export class Linker {
     const global = new GlobalNamer();
     // replace/const transformers bind their path with an empty dtab through the namers (built just below).
     const transformers = { bind: (path: Path) => plain.bind(Dtab.empty, path) };
-    this.namers = config.namers.map((c) => namerKinds.make(c, { transformers }));
+    this.namers = config.namers.map((c) =>
+      namerKinds.make(c, { transformers, metrics: this.metrics.scope("namer") }),
+    );
     // Linkerd tries the namers in reverse order of the config, so that a later namer overrides an earlier one.
     const namers: MountedNamer[] = [...this.namers].reverse();
     const plain = new ConfiguredNamersInterpreter(namers, global);
     const context: InterpreterContext = { namers, global, transformers };
     for (const rc of config.routers) this.#addRouter(rc, context, now, random);
     const pages = new Map<string, AdminPage>();
+    // Each router's interpreter state (namerd watches, the dtab file): Linkerd's interpreter_state pages.
+    for (const r of this.routers) {
+      const admin = r.interpreter.admin;
+      if (admin === undefined) continue;
+      pages.set(`/${r.label}/interpreter_state/${admin.kind}/${admin.key}.json`, () => ({
+        status: 200,
+        contentType: JSON_CONTENT_TYPE,
+        chunks: [JSON.stringify(admin.state())],
+      }));
+    }
+    this.announcements = new LinkerAnnouncements(config, (c) => announcerKinds.make(c, {}), {
+      log: options.log,
+    });
+    pages.set("/admin/announcer", () => ({
+      status: 200,
+      contentType: JSON_CONTENT_TYPE,
+      chunks: [JSON.stringify(this.announcements.state())],
+    }));
     for (const t of config.telemetry) {
       const telemeter = telemeterKinds.make(t, {
         prometheus: (prefix) => prometheusStream(this.metrics, { prefix }),
@@ -101,6 +128,8 @@ export class Linker {
       metrics: scope,
       now,
       random,
+      services: servicePolicies(rc.service),
+      clientPolicies: clientPolicies(rc.client),
     });
     this.routers.push(router);
     for (const sc of rc.servers) {
@@ -135,6 +164,13 @@ export class Linker {
       await this.stop(0);
       throw e;
     }
+    this.announcements.start(
+      this.servers.map(({ router, server }, i) => ({
+        router,
+        config: server.config,
+        port: (listening[i] as Listening).port,
+      })),
+    );
     const snapshots = startSnapshotTimer(this.metrics);
     this.#timers.push(() => snapshots.close());
     const sweep = setInterval(() => {
@@ -164,10 +200,12 @@ export class Linker {
   }
 
   /**
-   * Stops gracefully: no new connections, requests in flight get up to `graceMs` to finish, then every
-   * connection is cut and bindings and pools are released.
+   * Stops gracefully: announced members are withdrawn first (and the servers keep serving for the announcers'
+   * `unannounceDelayMs`, so that clients stop choosing them), then no new connections, requests in flight get up
+   * to `graceMs` to finish, then every connection is cut and bindings and pools are released.
    */
   async stop(graceMs = this.config.admin.shutdownGraceMs): Promise<void> {
+    await this.announcements.withdraw();
     for (const stop of this.#timers.splice(0)) stop();
     const closing = Promise.all(this.servers.map(({ server }) => server.stopAccepting()));
     let timer: NodeJS.Timeout | undefined;
@@ -178,6 +216,8 @@ export class Linker {
     clearTimeout(timer);
     for (const { server } of this.servers) server.forceClose();
     for (const r of this.routers) r.close();
+    // Interpreters end their namerd connections and file watches.
+    for (const r of this.routers) r.interpreter.close?.();
     // Namers end their sessions (ZooKeeper's goes at once rather than at its timeout).
     await Promise.all(this.namers.map((n) => n.close?.()));
     await new Promise<void>((resolve) => {

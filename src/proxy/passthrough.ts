@@ -2,10 +2,10 @@
 
 import { HeaderList } from "../http/header-list.ts";
 import type { ConnectionRouter } from "../http1/client-connection.ts";
+import { AfterFailure, type ExchangeRoute } from "../http1/exchange-route.ts";
 import { createHttp1Server, type Http1Server } from "../http1/server.ts";
 import { Addr } from "../naming/index.ts";
 import { Endpoint } from "../router/endpoint.ts";
-import type { Route } from "../router/http-router.ts";
 import { RouterError } from "../router/router-errors.ts";
 
 /**
@@ -14,7 +14,24 @@ import { RouterError } from "../router/router-errors.ts";
  */
 export function createPassthrough(to: { ip: string; port: number }): Http1Server {
   const endpoint = new Endpoint(Addr.address(to.ip, to.port));
-  const route: Route = { endpoint, done: () => {} };
+  const refused = () => new RouterError(503, "unavailable");
+  // One attempt, no time limit, no retries, no statistics.
+  const route: ExchangeRoute = {
+    endpoint,
+    expiresAt: Number.POSITIVE_INFINITY,
+    replayBytes: 0,
+    retryDelayMs: 0,
+    successClass: undefined,
+    succeeded: true,
+    startAttempt: () => Number.POSITIVE_INFINITY,
+    response: () => true,
+    failure: () => AfterFailure.fail,
+    repick: refused,
+    done: () => {},
+    expired: refused,
+    attemptTimedOut: refused,
+    poolExhausted: refused,
+  };
   const router: ConnectionRouter = {
     route: () => Promise.resolve(route),
     responseHeaders: () => false,

@@ -4,9 +4,10 @@ import type { ServerConfig } from "../config/linker-schema.ts";
 import type { HeaderList } from "../http/header-list.ts";
 import type { HttpVersion } from "../http/message.ts";
 import type { ConnectionRouter, Exchange } from "../http1/client-connection.ts";
+import type { ExchangeRoute } from "../http1/exchange-route.ts";
 import { createHttp1Server, type Http1Server } from "../http1/server.ts";
 import type { UpstreamFailure } from "../http1/upstream.ts";
-import type { HttpRouter, Route, ServerPolicy } from "../router/http-router.ts";
+import type { HttpRouter, ServerPolicy } from "../router/http-router.ts";
 import { overloaded, type RouterError } from "../router/router-errors.ts";
 import { RequestStats } from "../router/router-metrics.ts";
 import type { MetricsScope } from "../telemetry/index.ts";
@@ -87,21 +88,21 @@ export class RouterServer implements ConnectionRouter {
     });
   }
 
-  route(request: Exchange, started: number): Promise<Route> {
+  route(request: Exchange, started: number): ExchangeRoute | Promise<ExchangeRoute> {
     const limit = this.config.maxConcurrentRequests;
-    if (limit !== undefined && this.#inFlight > limit) return Promise.reject(overloaded(limit));
+    if (limit !== undefined && this.#inFlight > limit) throw overloaded(limit);
     return this.#options.router.route(request, this.#policy, started);
   }
 
-  responseHeaders(headers: HeaderList, version: HttpVersion): boolean {
-    return this.#options.router.responseHeaders(headers, version, this.config.clearContext);
+  responseHeaders(headers: HeaderList, version: HttpVersion, route: ExchangeRoute): boolean {
+    return this.#options.router.responseHeaders(headers, version, this.config.clearContext, route);
   }
 
   errorResponse(err: RouterError, version: HttpVersion) {
     return this.#options.router.errorResponse(err, this.config.clearContext, version);
   }
 
-  upstreamError(route: Route, failure: UpstreamFailure): RouterError {
+  upstreamError(route: ExchangeRoute, failure: UpstreamFailure): RouterError {
     return this.#options.router.upstreamError(route.endpoint, failure);
   }
 
@@ -115,9 +116,9 @@ export class RouterServer implements ConnectionRouter {
     this.#stats?.started();
   }
 
-  finished(status: number | undefined, ms: number): void {
+  finished(status: number | undefined, ms: number, success?: boolean): void {
     this.#inFlight--;
-    this.#stats?.finished(status, ms);
+    this.#stats?.finished(status, ms, undefined, success);
   }
 
   now(): number {

@@ -29,7 +29,8 @@ export class Binding {
 }
 
 export interface BindingCacheOptions {
-  readonly bind: (dtab: Dtab, path: Path) => Activity<NameTree<BoundName>>;
+  /** Binds `path` under the owner's dtab followed by `local`. */
+  readonly bind: (local: Dtab, path: Path) => Activity<NameTree<BoundName>>;
   readonly max: number;
   readonly idleTtlMs: number;
   readonly now: () => number;
@@ -50,11 +51,18 @@ export class BindingCache {
     });
   }
 
-  get(dtab: Dtab, path: Path): Binding {
-    const key = dtab.isEmpty ? path.show : `${dtab.show}\n${path.show}`;
-    const { value, created } = this.#lru.getOrCreate(key, () => new Binding(this.#bind(dtab, path)));
-    if (created) this.misses++;
-    return value;
+  /**
+   * The binding of `path` under the owner's dtab followed by `local` (a request's own dtab, mostly empty).
+   * Keyed by the local part only, so the common case is keyed by the path alone.
+   */
+  get(local: Dtab, path: Path, now?: number): Binding {
+    const key = local.isEmpty ? path.show : `${local.show}\n${path.show}`;
+    const found = this.#lru.get(key, now);
+    if (found !== undefined) return found;
+    this.misses++;
+    const binding = new Binding(this.#bind(local, path));
+    this.#lru.add(key, binding, now);
+    return binding;
   }
 
   get evictions(): number {

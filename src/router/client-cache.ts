@@ -1,19 +1,16 @@
 // Keeps one ReplicaSet per bound id, bounded in number and dropped when idle, so pools are shared and released.
 
 import type { BoundName } from "../naming/index.ts";
-import type { Random } from "./balancer.ts";
-import type { EndpointOptions } from "./endpoint.ts";
 import { Lru } from "./lru.ts";
-import { ReplicaSet } from "./replica-set.ts";
+import type { ReplicaSet } from "./replica-set.ts";
 
 export interface ClientCacheOptions {
   readonly max: number;
   readonly idleTtlMs: number;
   readonly now: () => number;
-  readonly random: Random;
-  readonly endpoint?: EndpointOptions;
-  /** Told when a client is created or dropped, to add or remove its metrics. */
-  readonly onCreate?: (client: ReplicaSet) => void;
+  /** Makes the client of a bound name (with its policy and metrics). */
+  readonly create: (bound: BoundName) => ReplicaSet;
+  /** Told when a client is dropped, to remove its metrics. */
   readonly onEvict?: (client: ReplicaSet) => void;
 }
 
@@ -36,11 +33,7 @@ export class ClientCache {
 
   /** The client for a bound name's id (clients are shared by every binding that reaches the same id). */
   get(bound: BoundName): ReplicaSet {
-    const { value, created } = this.#lru.getOrCreate(bound.id.show, () => {
-      return new ReplicaSet(bound, this.#options.random, this.#options.now(), this.#options.endpoint);
-    });
-    if (created) this.#options.onCreate?.(value);
-    return value;
+    return this.#lru.getOrCreate(bound.id.show, () => this.#options.create(bound)).value;
   }
 
   get size(): number {

@@ -1,6 +1,8 @@
 // The HTTP router: identifies a request, binds its name through the dtab, picks an endpoint and forwards it.
 
+import type { Random } from "../balancer/random.ts";
 import { rewriteAbsoluteForm } from "../http/absolute-form.ts";
+import { takeDeadline } from "../http/ctx-deadline.ts";
 import type { HeaderList } from "../http/header-list.ts";
 import { stripHopByHop, stripRequestHopByHop } from "../http/hop-by-hop.ts";
 import {
@@ -9,25 +11,34 @@ import {
   clearRequestContext,
   clearResponseContext,
   DtabHeaderError,
+  L5dHeader,
   setDstBound,
   setDstService,
   takeLocalDtab,
   writeLocalDtab,
 } from "../http/linkerd-headers.ts";
 import type { HttpVersion, ProxyRequest } from "../http/message.ts";
-import type { Dtab, Path } from "../naming/index.ts";
+import type { ExchangeRoute } from "../http1/exchange-route.ts";
+import type { BoundName, Dtab, NameTree, Path } from "../naming/index.ts";
 import type { Interpreter } from "../plugins.ts";
 import type { MetricsScope } from "../telemetry/index.ts";
-import type { Random } from "./balancer.ts";
-import { BindingCache } from "./binding-cache.ts";
+import { type Binding, BindingCache } from "./binding-cache.ts";
 import { ClientCache } from "./client-cache.ts";
-import type { Endpoint } from "./endpoint.ts";
+import { ClientMetrics } from "./client-metrics.ts";
 import type { ErrorBody } from "./error-response.ts";
 import { errorResponse } from "./error-response.ts";
 import type { Identifier } from "./identifiers/index.ts";
 import { Lru } from "./lru.ts";
 import { pickLeaf } from "./pick-leaf.ts";
-import type { ReplicaSet } from "./replica-set.ts";
+import {
+  type ClientPolicy,
+  DEFAULT_CLIENT_POLICY,
+  DEFAULT_SERVICE_POLICY,
+  type ServicePolicy,
+} from "./policy.ts";
+import { PolicyTable } from "./policy-table.ts";
+import { ReplicaSet } from "./replica-set.ts";
+import { Route, type RouteContext } from "./route.ts";
 import {
   badRequest,
   bindingTimeout,
@@ -36,7 +47,7 @@ import {
   unidentified,
   upstreamFailed,
 } from "./router-errors.ts";
-import { RequestStats } from "./router-metrics.ts";
+import { Service } from "./service.ts";
 
 export interface HttpRouterOptions {
   readonly label: string;
@@ -53,7 +64,13 @@ export interface HttpRouterOptions {
   /** `rt/<label>`. */
   readonly metrics: MetricsScope;
   readonly now: () => number;
+  /** Milliseconds since the epoch, for `l5d-ctx-deadline` (default `Date.now`). */
+  readonly wallNow?: () => number;
   readonly random: Random;
+  /** `service` policy by logical name (Linkerd's io.l5d.global / io.l5d.static); defaults when left out. */
+  readonly services?: PolicyTable<ServicePolicy>;
+  /** `client` policy by bound id. */
+  readonly clientPolicies?: PolicyTable<ClientPolicy>;
 }
 
 /** What the server a request came in on asks of the router. */
@@ -65,12 +82,6 @@ export interface ServerPolicy {
 
 /** What routing needs of a request: its head (rewritten in place) and whether a body follows. */
 export type RouteRequest = Pick<ProxyRequest, "method" | "target" | "version" | "headers">;
-
-/** Where a routed request goes, and how its end is reported (status, or undefined with a failure name). */
-export interface Route {
-  readonly endpoint: Endpoint;
-  done(status: number | undefined, failure?: string): void;
-}
 
 /** A router as the admin server sees it. */
 export interface RouterView {
@@ -87,8 +98,10 @@ export class HttpRouter implements RouterView {
   readonly #o: HttpRouterOptions;
   readonly #bindings: BindingCache;
   readonly #clients: ClientCache;
-  readonly #services: Lru<RequestStats>;
-  readonly #clientStats = new Map<ReplicaSet, RequestStats>();
+  readonly #services: Lru<Service>;
+  readonly #servicePolicies: PolicyTable<ServicePolicy>;
+  readonly #clientPolicies: PolicyTable<ClientPolicy>;
+  readonly #ctx: RouteContext;
 
   constructor(options: HttpRouterOptions) {
     this.#o = options;
@@ -97,28 +110,34 @@ export class HttpRouter implements RouterView {
     this.interpreter = options.interpreter;
     const m = options.metrics;
     this.#bindings = new BindingCache({
-      bind: (dtab, path) => options.interpreter.bind(dtab, path),
+      bind: (local, path) =>
+        options.interpreter.bind(local.isEmpty ? options.dtab : options.dtab.concat(local), path),
       max: options.cache.paths,
       idleTtlMs: options.cache.idleTtlMs,
       now: options.now,
     });
+    this.#servicePolicies = options.services ?? new PolicyTable([], DEFAULT_SERVICE_POLICY);
+    this.#clientPolicies = options.clientPolicies ?? new PolicyTable([], DEFAULT_CLIENT_POLICY);
     this.#clients = new ClientCache({
       max: options.cache.clients,
       idleTtlMs: options.cache.idleTtlMs,
       now: options.now,
-      random: options.random,
-      onCreate: (c) => this.#clientStats.set(c, this.#newClientStats(c)),
-      onEvict: (c) => {
-        this.#clientStats.get(c)?.scope.remove();
-        this.#clientStats.delete(c);
-      },
+      create: (bound) => this.#newClient(bound),
+      onEvict: (c) => c.metrics.scope.remove(),
     });
-    this.#services = new Lru<RequestStats>({
+    this.#services = new Lru<Service>({
       max: options.cache.paths,
       idleTtlMs: options.cache.idleTtlMs,
       now: options.now,
-      onEvict: (_k, s) => s.scope.remove(),
+      onEvict: (_k, s) => s.stats.scope.remove(),
     });
+    this.#ctx = {
+      now: options.now,
+      wallNow: options.wallNow ?? Date.now,
+      random: options.random,
+      dtab: options.dtab,
+      client: (bound) => this.#clients.get(bound),
+    };
     m.gauge(["bindcache", "path", "size"], () => this.#bindings.size);
     m.gauge(["bindcache", "path", "misses"], () => this.#bindings.misses);
     m.gauge(["bindcache", "path", "evicts"], () => this.#bindings.evictions);
@@ -130,30 +149,40 @@ export class HttpRouter implements RouterView {
     return this.#clients.clients();
   }
 
-  #newClientStats(client: ReplicaSet): RequestStats {
-    const scope = this.#o.metrics.scope(["client", client.id.show.slice(1)]);
-    scope.gauge(["loadbalancer", "size"], () => client.endpoints.length);
-    scope.gauge(["loadbalancer", "available"], () =>
-      client.addr.kind === "bound" ? client.endpoints.length : 0,
-    );
-    scope.gauge("connections", () => client.endpoints.reduce((n, e) => n + e.connections, 0));
-    return new RequestStats(scope);
+  /** A client for a bound id, with the `client` policy that matches it and its metrics. */
+  #newClient(bound: BoundName): ReplicaSet {
+    const o = this.#o;
+    const metrics = new ClientMetrics(o.metrics.scope(["client", bound.id.show.slice(1)]));
+    const client = new ReplicaSet(bound, {
+      random: o.random,
+      now: o.now,
+      policy: this.#clientPolicies.resolve(bound.id),
+      metrics,
+    });
+    metrics.watch(client, o.now);
+    return client;
   }
 
-  #serviceStats(path: Path): RequestStats {
+  #service(path: Path): Service {
     const key = path.show;
     return this.#services.getOrCreate(
       key,
-      () => new RequestStats(this.#o.metrics.scope(["service", key.slice(1)])),
+      () =>
+        new Service(
+          path,
+          this.#servicePolicies.resolve(path),
+          this.#o.metrics.scope(["service", key.slice(1)]),
+          this.#o.now,
+        ),
     ).value;
   }
 
   /**
    * Routes one request: checks and rewrites its head, identifies it, binds its name and picks an endpoint.
-   * Throws a RouterError for anything the proxy answers itself. The caller runs the exchange and reports its end
-   * through `Route.done`.
+   * Throws a RouterError for anything the proxy answers itself. The caller runs the exchange (and its retries)
+   * through the Route.
    */
-  async route(req: RouteRequest, server: ServerPolicy, started: number): Promise<Route> {
+  route(req: RouteRequest, server: ServerPolicy, started: number): ExchangeRoute | Promise<ExchangeRoute> {
     const headers = req.headers;
     const stripped = stripRequestHopByHop(headers);
     if (stripped.kind === "refused") throw badRequest(stripped.message);
@@ -169,50 +198,166 @@ export class HttpRouter implements RouterView {
       if (e instanceof DtabHeaderError) throw badRequest(e.message);
       throw e;
     }
+    const wallDeadline = takeDeadline(headers);
     const id = this.#o.identifier.identify(req);
     if (id.kind === "unidentified") throw unidentified(id.reason);
     if (id.target !== undefined) req.target = id.target;
 
-    const service = this.#serviceStats(id.path);
-    service.started();
+    const service = this.#service(id.path);
+    service.stats.started();
     try {
-      return await this.#pick(req, id.path, local, server, started, service);
+      // The request's own deadline, on our clock: one already passed is answered without an upstream call.
+      let deadline = Number.POSITIVE_INFINITY;
+      if (wallDeadline !== undefined) {
+        const left = wallDeadline - this.#ctx.wallNow();
+        if (left <= 0) {
+          service.deadlineRejected.incr();
+          throw new RouterError(
+            503,
+            `the request's deadline (l5d-ctx-deadline) passed ${Math.round(-left)} ms before it arrived`,
+          );
+        }
+        deadline = started + left;
+      }
+      const route = this.#pick(req, id.path, local, server, started, service, deadline);
+      if (route instanceof Promise) return route.catch((e) => this.#failed(service, e, started));
+      return route;
     } catch (e) {
-      service.finished(e instanceof RouterError ? e.status : undefined, this.#o.now() - started);
-      throw e;
+      return this.#failed(service, e, started);
     }
   }
 
-  async #pick(
+  #failed(service: Service, e: unknown, started: number): never {
+    service.stats.finished(e instanceof RouterError ? e.status : undefined, this.#o.now() - started);
+    throw e;
+  }
+
+  /**
+   * Binds the name and picks an endpoint: at once when the binding and the addresses are known (as they are once
+   * a name has been used), through a Promise only when it has to wait for them.
+   */
+  #pick(
     req: RouteRequest,
     path: Path,
     local: Dtab,
     server: ServerPolicy,
     started: number,
-    service: RequestStats,
+    service: Service,
+    expires: number,
+  ): Route | Promise<Route> {
+    const binding = this.#bindings.get(local, path, started);
+    if (binding.state.kind === "pending")
+      return this.#pickWhenBound(binding, req, path, local, server, started, service, expires);
+    const tree = this.#tree(binding, path);
+    const bound = this.#leaf(tree, path, local);
+    const client = this.#clients.get(bound);
+    if (client.addr.kind === "pending")
+      return this.#pickWhenAddressed(
+        client,
+        tree,
+        bound,
+        req,
+        path,
+        local,
+        server,
+        started,
+        service,
+        expires,
+      );
+    return this.#routeTo(client, tree, bound, req, path, local, server, started, service, expires);
+  }
+
+  /** How long binding may still wait: no longer than bindingTimeoutMs, nor past the request's own limits. */
+  #waitLeft(started: number, service: Service, expires: number): number {
+    const total = service.policy.totalTimeoutMs;
+    const deadline = Math.min(
+      started + this.#o.bindingTimeoutMs,
+      expires,
+      total === undefined ? Number.POSITIVE_INFINITY : started + total,
+    );
+    return Math.max(0, deadline - this.#o.now());
+  }
+
+  async #pickWhenBound(
+    binding: Binding,
+    req: RouteRequest,
+    path: Path,
+    local: Dtab,
+    server: ServerPolicy,
+    started: number,
+    service: Service,
+    expires: number,
   ): Promise<Route> {
-    const dtab = this.dtab.concat(local);
-    const deadline = started + this.#o.bindingTimeoutMs;
-    const binding = this.#bindings.get(dtab, path);
-    if (binding.state.kind === "pending" && !(await binding.ready(Math.max(0, deadline - this.#o.now())))) {
+    if (!(await binding.ready(this.#waitLeft(started, service, expires))))
       throw bindingTimeout(path.show, this.#o.bindingTimeoutMs);
-    }
+    const tree = this.#tree(binding, path);
+    const bound = this.#leaf(tree, path, local);
+    const client = this.#clients.get(bound);
+    if (client.addr.kind === "pending")
+      return this.#pickWhenAddressed(
+        client,
+        tree,
+        bound,
+        req,
+        path,
+        local,
+        server,
+        started,
+        service,
+        expires,
+      );
+    return this.#routeTo(client, tree, bound, req, path, local, server, started, service, expires);
+  }
+
+  async #pickWhenAddressed(
+    client: ReplicaSet,
+    tree: NameTree<BoundName>,
+    bound: BoundName,
+    req: RouteRequest,
+    path: Path,
+    local: Dtab,
+    server: ServerPolicy,
+    started: number,
+    service: Service,
+    expires: number,
+  ): Promise<Route> {
+    if (!(await client.ready(this.#waitLeft(started, service, expires))))
+      throw bindingTimeout(path.show, this.#o.bindingTimeoutMs);
+    return this.#routeTo(client, tree, bound, req, path, local, server, started, service, expires);
+  }
+
+  /** The bound tree of a settled binding, or the RouterError saying why there is none. */
+  #tree(binding: Binding, path: Path): NameTree<BoundName> {
     const state = binding.state;
     if (state.kind === "failed")
       throw new RouterError(502, `binding ${path.show} failed: ${state.error.message}`);
     if (state.kind === "pending") throw bindingTimeout(path.show, this.#o.bindingTimeoutMs);
-    const leaf = pickLeaf(state.value, this.#o.random);
+    return state.value;
+  }
+
+  /** One leaf of the tree, picked by weight, or the RouterError saying why there is none. */
+  #leaf(tree: NameTree<BoundName>, path: Path, local: Dtab): BoundName {
+    const leaf = pickLeaf(tree, this.#o.random);
     if (leaf.kind === "none") throw noBrokers(path.show, this.dtab, local, leaf.why);
-    const bound = leaf.bound;
-    const client = this.#clients.get(bound);
-    if (client.addr.kind === "pending" && !(await client.ready(Math.max(0, deadline - this.#o.now())))) {
-      throw bindingTimeout(path.show, this.#o.bindingTimeoutMs);
-    }
-    const pick = client.pick();
+    return leaf.bound;
+  }
+
+  /** Picks an endpoint of the client and writes the request's Linkerd headers for it. */
+  #routeTo(
+    client: ReplicaSet,
+    tree: NameTree<BoundName>,
+    bound: BoundName,
+    req: RouteRequest,
+    path: Path,
+    local: Dtab,
+    server: ServerPolicy,
+    started: number,
+    service: Service,
+    expires: number,
+  ): Route {
+    const pick = client.pick(this.#o.now());
     if (pick.kind === "pending") throw bindingTimeout(path.show, this.#o.bindingTimeoutMs);
     if (pick.kind === "none") throw noBrokers(bound.id.show, this.dtab, local, pick.why);
-    const endpoint = pick.endpoint;
-
     const headers = req.headers;
     writeLocalDtab(headers, local);
     appendVia(headers, req.version);
@@ -222,35 +367,40 @@ export class HttpRouter implements RouterView {
     // Any `Expect: 100-continue` is answered by the proxy itself; the upstream must not wait for it.
     headers.delete("expect");
 
-    const stats = this.#clientStats.get(client);
-    stats?.started();
-    endpoint.load++;
-    let done = false;
-    return {
-      endpoint,
-      done: (status, failure) => {
-        if (done) return;
-        done = true;
-        endpoint.load--;
-        const ms = this.#o.now() - started;
-        stats?.finished(status, ms, failure);
-        service.finished(status, ms);
-      },
-    };
+    return new Route({
+      ctx: this.#ctx,
+      service,
+      method: req.method,
+      tree,
+      local,
+      client,
+      endpoint: pick.endpoint,
+      headers,
+      started,
+      deadline: expires,
+    });
   }
 
   /**
    * Rewrites an upstream response's head for the client: hop-by-hop headers out, Via in, and under clearContext
    * every `l5d-*` header out. Returns true when the body must be dropped (an `l5d-err` body under clearContext).
    */
-  responseHeaders(headers: HeaderList, version: HttpVersion, clearContext: boolean): boolean {
+  responseHeaders(
+    headers: HeaderList,
+    version: HttpVersion,
+    clearContext: boolean,
+    route: ExchangeRoute,
+  ): boolean {
     stripHopByHop(headers);
     appendVia(headers, version);
-    return clearContext && clearResponseContext(headers).errPresent;
+    if (clearContext) return clearResponseContext(headers).errPresent;
+    // The service's classification of the answer, as Linkerd writes it (replacing an upstream Linkerd's).
+    if (route.successClass !== undefined) headers.set(L5dHeader.successClass, route.successClass);
+    return false;
   }
 
   /** The error for an upstream exchange that failed before its answer. */
-  upstreamError(endpoint: Endpoint, failure: Error & { notSent?: boolean }): RouterError {
+  upstreamError(endpoint: { key: string }, failure: Error & { notSent?: boolean }): RouterError {
     return upstreamFailed(endpoint.key, failure.message, failure.notSent === true);
   }
 

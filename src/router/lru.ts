@@ -32,22 +32,32 @@ export class Lru<V> {
   /** The value for `key`, marked as just used; `make` builds it when missing. */
   getOrCreate(key: string, make: () => V): { value: V; created: boolean } {
     const now = this.#options.now();
-    const slot = this.#map.get(key);
-    if (slot !== undefined) {
-      // Moving an entry to the young end costs a delete and an insert; an entry used within the last second
-      // is young enough already, so the order is only approximately LRU, which is all eviction needs.
-      if (now - slot.lastUsed >= REORDER_AFTER_MS) {
-        this.#map.delete(key);
-        this.#map.set(key, slot);
-      }
-      slot.lastUsed = now;
-      return { value: slot.value, created: false };
-    }
-    this.sweep(now);
+    const found = this.get(key, now);
+    if (found !== undefined) return { value: found, created: false };
     const value = make();
+    this.add(key, value, now);
+    return { value, created: true };
+  }
+
+  /** The value under `key`, marked as used at `now`; undefined when there is none. */
+  get(key: string, now: number = this.#options.now()): V | undefined {
+    const slot = this.#map.get(key);
+    if (slot === undefined) return undefined;
+    // Moving an entry to the young end costs a delete and an insert; an entry used within the last second
+    // is young enough already, so the order is only approximately LRU, which is all eviction needs.
+    if (now - slot.lastUsed >= REORDER_AFTER_MS) {
+      this.#map.delete(key);
+      this.#map.set(key, slot);
+    }
+    slot.lastUsed = now;
+    return slot.value;
+  }
+
+  /** Adds `value` under a `key` that `get` did not find, first dropping idle entries, then the oldest past max. */
+  add(key: string, value: V, now: number = this.#options.now()): void {
+    this.sweep(now);
     this.#map.set(key, { value, lastUsed: now });
     while (this.#map.size > this.#options.max) this.#evictOldest();
-    return { value, created: true };
   }
 
   peek(key: string): V | undefined {

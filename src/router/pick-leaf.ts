@@ -1,7 +1,7 @@
 // Chooses the bound name a request goes to from a bound tree: a Union by weighted random choice, as Finagle does.
 
+import type { Random } from "../balancer/random.ts";
 import type { BoundName, NameTree } from "../naming/index.ts";
-import type { Random } from "./balancer.ts";
 
 export type LeafPick = { kind: "leaf"; bound: BoundName } | { kind: "none"; why: string };
 

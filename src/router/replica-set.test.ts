@@ -6,7 +6,10 @@ import { Addr, BoundName, Cell, readPath } from "../naming/index.ts";
 import { ReplicaSet } from "./replica-set.ts";
 
 function setOf(cell: Cell<Addr>): ReplicaSet {
-  return new ReplicaSet(new BoundName(readPath("/#/io.l5d.fs/web"), cell), () => 0.5, 0);
+  return new ReplicaSet(new BoundName(readPath("/#/io.l5d.fs/web"), cell), {
+    random: () => 0.5,
+    now: () => 0,
+  });
 }
 
 function picked(rs: ReplicaSet): string {

@@ -33,8 +33,11 @@ export class RequestStats {
     this.#pending++;
   }
 
-  /** Records the end of a request: its status (undefined when it failed without one) and latency. */
-  finished(status: number | undefined, latencyMs: number, failure?: string): void {
+  /**
+   * Records the end of a request: its status (undefined when it failed without one) and latency. `success` is
+   * the response classifier's verdict when there is one; without it a status below 500 is a success.
+   */
+  finished(status: number | undefined, latencyMs: number, failure?: string, success?: boolean): void {
     this.#pending--;
     this.latency.add(latencyMs);
     if (status !== undefined) {
@@ -42,7 +45,7 @@ export class RequestStats {
     } else {
       this.#errors.incr();
     }
-    if (status !== undefined && status < 500) {
+    if (success ?? (status !== undefined && status < 500)) {
       this.success.incr();
     } else {
       this.failures.incr();

@@ -232,6 +232,17 @@ export async function startProxy(configFile: string, options: StartOptions = {})
   return new ProxyProcess(child).ready();
 }
 
+/** Starts `trellis ARGS` (a command that prints listening lines, the admin one last) and waits until it is up. */
+export async function startTrellis(
+  args: readonly string[],
+  options: StartOptions = {},
+): Promise<ProxyProcess> {
+  const child = spawnTrellis(args, options, options.stdin === undefined ? "ignore" : "pipe");
+  child.stdin?.on("error", () => {});
+  child.stdin?.end(options.stdin);
+  return new ProxyProcess(child).ready();
+}
+
 /** Writes `configText` into `dir`, then `startProxy`. */
 export function startProxyWith(
   dir: string,

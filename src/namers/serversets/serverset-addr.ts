@@ -33,8 +33,9 @@ export function serversetAddr(
         set(endpoints);
         return;
       }
-      if (endpoints.every((e) => parseIpLiteral(e.host) !== undefined)) {
-        set(boundOf(endpoints.map((e) => [parseIpLiteral(e.host) as string, e.port])));
+      const ips = endpoints.map(literalOf);
+      if (ips.every((ip) => ip !== undefined)) {
+        set(boundOf(endpoints.map((e, i) => [ips[i] as string, e.port])));
         return;
       }
       void resolveAll(endpoints, lookup).then((a) => {
@@ -50,6 +51,18 @@ export function serversetAddr(
     };
   });
   return addr.dedup(Addr.equals);
+}
+
+/** Each endpoint's host as an IP address when it is one, worked out once per endpoint read. */
+const literals = new WeakMap<Endpoint, string | null>();
+
+function literalOf(e: Endpoint): string | undefined {
+  let ip = literals.get(e);
+  if (ip === undefined) {
+    ip = parseIpLiteral(e.host) ?? null;
+    literals.set(e, ip);
+  }
+  return ip ?? undefined;
 }
 
 /** The endpoints picked, or the Addr to show when there are none to resolve. */

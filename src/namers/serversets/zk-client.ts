@@ -1,6 +1,7 @@
 // The one place that uses the ZooKeeper library (with zk-library.ts): a session that reconnects, renews itself when it expires, and reads/writes znodes.
 
 import {
+  aclsOf,
   closeLibClient,
   createModeOf,
   cutConnection,
@@ -12,6 +13,7 @@ import {
   type LibState,
   loadLibrary,
   pendingHandshake,
+  splitFrames,
   type ZkLibrary,
 } from "./zk-library.ts";
 
@@ -51,6 +53,7 @@ export type ZkErrorCode =
   | "node-exists"
   | "not-empty"
   | "bad-version"
+  | "no-auth"
   | "other";
 
 /** A failed ZooKeeper operation, with a code to act on. */
@@ -73,7 +76,16 @@ export interface ZkSession {
 
 export type ZkCreateMode = "persistent" | "ephemeral" | "persistent-sequential" | "ephemeral-sequential";
 
+/** An ACL entry as namerd's config gives it: `perms` a subset of "crwda". */
+export interface ZkAcl {
+  readonly scheme: string;
+  readonly id: string;
+  readonly perms: string;
+}
+
 export interface ZkClientOptions {
+  /** Credentials added to every session (`digest`, `user:password`), as namerd's `authInfo`. */
+  readonly authInfo?: { readonly scheme: string; readonly auth: string };
   /** The session timeout asked for (the server bounds it to 2-20 ticks); default 10 s, as Finagle's. */
   readonly sessionTimeoutMs?: number;
   /** Longest pause between rounds of connection attempts over all servers; default 500 ms. */
@@ -95,7 +107,7 @@ export function connectString(addrs: readonly ZkAddr[]): string {
  */
 export class ZkClient {
   readonly connectString: string;
-  readonly #options: Required<ZkClientOptions>;
+  readonly #options: Required<Omit<ZkClientOptions, "authInfo">> & Pick<ZkClientOptions, "authInfo">;
   readonly #listeners = new Set<ZkStateListener>();
   /** One library function per watcher, so that setting the same watch twice leaves one. */
   readonly #watchers = new WeakMap<ZkWatcher, (event: LibEvent) => void>();
@@ -120,6 +132,7 @@ export class ZkClient {
     this.#options = {
       sessionTimeoutMs: options.sessionTimeoutMs ?? 10_000,
       retryDelayMs: options.retryDelayMs ?? 500,
+      authInfo: options.authInfo,
     };
     this.#ready = loadLibrary().then((zk) => {
       this.#zk = zk;
@@ -209,6 +222,66 @@ export class ZkClient {
     return stat !== undefined && stat !== null;
   }
 
+  /**
+   * Which session owns a znode: the owner's session id in hex (as `sessionIdHex()`), `null` for a persistent
+   * znode, or undefined when it does not exist.
+   */
+  async ephemeralOwner(path: string): Promise<string | null | undefined> {
+    const stat = await this.#call<{ ephemeralOwner?: Buffer } | null>(path, (lib, done) =>
+      lib.exists(path, (e, s) => done(e, s)),
+    );
+    if (stat === undefined || stat === null) return undefined;
+    const owner = stat.ephemeralOwner?.toString("hex") ?? "";
+    return /^0*$/.test(owner) ? null : owner;
+  }
+
+  /** A znode's data and its version (the znode's stat version), or undefined when it does not exist. */
+  async getDataVersioned(
+    path: string,
+    watcher?: ZkWatcher,
+  ): Promise<{ data: Buffer; version: number } | undefined> {
+    return this.#call<{ data: Buffer; version: number }>(path, (lib, done) => {
+      const cb = (e: Error | LibException | null, data: Buffer | undefined, stat: { version: number }) =>
+        done(e, e ? (undefined as never) : { data: data ?? Buffer.alloc(0), version: stat.version });
+      if (watcher === undefined) lib.getData(path, cb);
+      else lib.getData(path, this.#watcher(watcher), cb);
+    });
+  }
+
+  /**
+   * Replaces a znode's data if its version is `version` (-1: any); rejects with `bad-version` when it is not
+   * and `no-node` when the znode does not exist.
+   */
+  async setDataVersioned(path: string, data: Buffer, version: number): Promise<void> {
+    const stat = await this.#call<unknown>(path, (lib, done) =>
+      lib.setData(path, data, version, (e, s) => done(e, s)),
+    );
+    if (stat === undefined) throw new ZkError("no-node", path, "no such znode");
+  }
+
+  /** Deletes a znode of version `version` (-1: any); resolves false when it did not exist. */
+  async removeVersioned(path: string, version: number): Promise<boolean> {
+    const removed = await this.#call<boolean>(path, (lib, done) =>
+      lib.remove(path, version, (e) => done(e, true)),
+    );
+    return removed === true;
+  }
+
+  /** Creates a persistent znode with these ACLs; rejects with `node-exists`, or `no-node` when its parent is missing. */
+  async createWithAcls(path: string, data: Buffer, acls: readonly ZkAcl[]): Promise<string> {
+    const created = await this.#call<string>(path, (lib, done) =>
+      lib.create(
+        path,
+        data,
+        aclsOf(this.#zk as ZkLibrary, acls),
+        createModeOf(this.#zk as ZkLibrary, "persistent"),
+        (e, p) => done(e, p),
+      ),
+    );
+    if (created === undefined) throw new ZkError("no-node", path, "the parent znode does not exist");
+    return created;
+  }
+
   /** Creates a znode; resolves with its path (which gets a counter appended in the sequential modes). */
   async create(path: string, data: Buffer, mode: ZkCreateMode = "persistent"): Promise<string> {
     const created = await this.#call<string>(path, (lib, done) =>
@@ -260,6 +333,9 @@ export class ZkClient {
       retries: 0,
     });
     this.#lib = lib;
+    splitFrames(lib);
+    const auth = this.#options.authInfo;
+    if (auth !== undefined) lib.addAuthInfo(auth.scheme, Buffer.from(auth.auth));
     lib.on("state", (s: LibState) => {
       if (this.#lib !== lib || this.#state === "closed") return;
       if (s === zk.State.SYNC_CONNECTED || s === zk.State.CONNECTED_READ_ONLY) {

@@ -11,6 +11,8 @@ export interface HeaderTokenOptions {
 
 export const HEADER_TOKEN_KIND = "io.l5d.header.token";
 
+const RECENT_MAX = 1000;
+
 /**
  * Names a request `dstPrefix ++ /<value>`: the first value of the header, as received (case kept, a port kept,
  * `Host: web:8080` → `/svc/web:8080`), one label however many `/` or `.` it holds. Bytes that are not showable
@@ -19,6 +21,8 @@ export const HEADER_TOKEN_KIND = "io.l5d.header.token";
 export class HeaderTokenIdentifier implements Identifier {
   readonly header: string;
   readonly dstPrefix: Path;
+  /** The identification of recently seen header values (at most RECENT_MAX; all forgotten when full). */
+  readonly #recent = new Map<string, Identification>();
 
   constructor(options: HeaderTokenOptions, dstPrefix: Path) {
     const header = options.header ?? "Host";
@@ -32,6 +36,13 @@ export class HeaderTokenIdentifier implements Identifier {
     const found = headerValue(request, this.header);
     if (found.kind !== "value") return found;
     const value = found.value;
-    return { kind: "identified", path: this.dstPrefix.concat(Path.utf8(value)) };
+    let id = this.#recent.get(value);
+    if (id === undefined) {
+      // Most traffic goes to a few names: their paths are made once (and shown once) rather than per request.
+      if (this.#recent.size >= RECENT_MAX) this.#recent.clear();
+      id = { kind: "identified", path: this.dstPrefix.concat(Path.utf8(value)) };
+      this.#recent.set(value, id);
+    }
+    return id;
   }
 }
