@@ -99,7 +99,7 @@ export function markdown(r: NamerdReport): string {
       `| idle, the namespace created | ${mib(w.namerdRssIdleMiB)} |`,
       `| ${int(w.names)} names watched | ${mib(w.namerdRssWatchedMiB)} |`,
       `| after an update that rebinds every name | ${mib(w.namerdRssAfterChangeMiB)} |`,
-      `| the watches released | ${mib(w.namerdRssReleasedMiB)} |`,
+      `| the client gone (idle watches stay up to bindingCacheInactiveTTLSecs, 600 s) | ${mib(w.namerdRssReleasedMiB)} |`,
       `| peak (VmHWM) | ${mib(w.namerdPeakMiB)} |`,
       "",
       `Binding all ${int(w.names)} names took ${int(w.bindAllMs)} ms; an update that changes every binding reached ` +
