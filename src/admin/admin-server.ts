@@ -2,6 +2,7 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AdminConfig } from "../config/linker-schema.ts";
+import { readBodyText } from "../http/read-body.ts";
 import {
   ActivityTimeoutError,
   Dtab,
@@ -71,21 +72,7 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error("request body too large"));
-        req.destroy();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
+  return readBodyText(req, MAX_BODY_BYTES, () => new Error("request body too large"), "destroy");
 }
 
 function categoryOf(path: string): PageCategory {

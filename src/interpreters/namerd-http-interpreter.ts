@@ -21,6 +21,7 @@ import {
 import { startHttpWatch } from "./http-watch.ts";
 import type { NamerdDst } from "./namerd-dst.ts";
 import type { RetryConfig } from "./retry.ts";
+import { SharedAddrs, type WatchEntry } from "./shared-addrs.ts";
 import type { Watch, WatchState } from "./watch-loop.ts";
 
 export const NAMERD_HTTP_KIND = "io.l5d.namerd.http";
@@ -109,12 +110,6 @@ const defaultTimers: Timers = {
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
 };
 
-interface WatchEntry {
-  readonly label: string;
-  watch: Watch | undefined;
-  shown: string;
-}
-
 function query(params: Record<string, string>): string {
   return new URLSearchParams(params).toString();
 }
@@ -125,7 +120,7 @@ export class NamerdHttpInterpreter implements NameInterpreter, Delegator {
   readonly #now: () => number;
   readonly #random: () => number;
   readonly #bindings = new Map<string, { activity: Activity<NameTree<BoundName>>; entry: WatchEntry }>();
-  readonly #addrs = new Map<string, { addr: Var<Addr>; entry: WatchEntry }>();
+  readonly #addrs = new SharedAddrs();
 
   constructor(options: NamerdHttpOptions) {
     this.#o = options;
@@ -250,34 +245,14 @@ export class NamerdHttpInterpreter implements NameInterpreter, Delegator {
   }
 
   #addr(id: Path): Var<Addr> {
-    const key = id.show;
-    const live = this.#addrs.get(key);
-    if (live !== undefined) return live.addr;
-    const entry: WatchEntry = { label: id.show, watch: undefined, shown: "pending" };
-    const addr = Var.async<Addr>(Addr.pending, (set) => {
-      this.#addrs.set(key, { addr, entry });
-      entry.watch = startHttpWatch({
+    return this.#addrs.get(id, (sink) =>
+      startHttpWatch({
         ...this.#common(),
         path: `/api/1/addr/${this.#ns()}?${query({ path: id.show, watch: "1" })}`,
         parse: readAddrJson,
-        onValue: (a) => {
-          entry.shown = Addr.describe(a);
-          set(a);
-        },
-        onFailure: (reason) => {
-          entry.shown = `failed: ${reason}`;
-          set(Addr.failed(reason));
-        },
-      });
-      return {
-        close: () => {
-          entry.watch?.close();
-          entry.watch = undefined;
-          if (this.#addrs.get(key)?.entry === entry) this.#addrs.delete(key);
-        },
-      };
-    });
-    return addr;
+        ...sink,
+      }),
+    );
   }
 
   /** One `/api/1/delegate` request (addresses as namerd saw them then). */
@@ -343,13 +318,13 @@ export class NamerdHttpInterpreter implements NameInterpreter, Delegator {
       dstAddresses: dst.addresses.map((a) => `${a.ip}:${a.port}`),
       dstProblem: dst.problem ?? null,
       bind: watches(this.#bindings),
-      addr: watches(this.#addrs),
+      addr: watches(this.#addrs.entries),
     };
   }
 
   close(): void {
     for (const { entry } of this.#bindings.values()) entry.watch?.close();
-    for (const { entry } of this.#addrs.values()) entry.watch?.close();
+    this.#addrs.closeAll();
     this.#o.dst.close();
   }
 }

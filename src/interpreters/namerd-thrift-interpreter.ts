@@ -3,7 +3,7 @@
 import type { MuxClientOptions } from "../mux/client.ts";
 import {
   Activity,
-  Addr,
+  type Addr,
   BoundName,
   type DelegateTree,
   type Delegator,
@@ -26,8 +26,9 @@ import { NamerMethods } from "../thrift/namer-idl.ts";
 import type { NamerdDst } from "./namerd-dst.ts";
 import type { RetryConfig } from "./retry.ts";
 import { retryDelayMs } from "./retry.ts";
+import { SharedAddrs, type WatchEntry } from "./shared-addrs.ts";
 import { NamerdThriftConnection } from "./thrift-connection.ts";
-import { type PollAnswer, startWatch, type Watch, type WatchState } from "./watch-loop.ts";
+import { type PollAnswer, startWatch, type WatchState } from "./watch-loop.ts";
 
 export const NAMERD_THRIFT_KIND = "io.l5d.namerd";
 
@@ -55,12 +56,6 @@ const EMPTY = new Uint8Array(0);
 /** How long a Neg waits for namerd to say whether its namespace exists. */
 const NAMESPACE_CHECK_TIMEOUT_MS = 1000;
 
-interface WatchEntry {
-  readonly label: string;
-  watch: Watch | undefined;
-  shown: string;
-}
-
 /** A reply without a result or a declared exception: the server is not speaking namerd's IDL. */
 class MissingResultError extends Error {
   constructor(method: string) {
@@ -77,7 +72,7 @@ export class NamerdThriftInterpreter implements NameInterpreter, Delegator {
   readonly #random: () => number;
   /** Watches being observed, by key; an entry goes when its last observer leaves. */
   readonly #bindings = new Map<string, { activity: Activity<NameTree<BoundName>>; entry: WatchEntry }>();
-  readonly #addrs = new Map<string, { addr: Var<Addr>; entry: WatchEntry }>();
+  readonly #addrs = new SharedAddrs();
 
   constructor(options: NamerdThriftOptions) {
     this.#o = options;
@@ -204,15 +199,10 @@ export class NamerdThriftInterpreter implements NameInterpreter, Delegator {
   }
 
   #addr(id: Path): Var<Addr> {
-    const key = id.show;
-    const live = this.#addrs.get(key);
-    if (live !== undefined) return live.addr;
-    const entry: WatchEntry = { label: id.show, watch: undefined, shown: "pending" };
     const ns = this.#o.namespace;
     const tid = toTPath(id);
-    const addr = Var.async<Addr>(Addr.pending, (set) => {
-      this.#addrs.set(key, { addr, entry });
-      entry.watch = startWatch({
+    return this.#addrs.get(id, (sink) =>
+      startWatch({
         ...this.#watchOptions(),
         poll: async (stamp, signal): Promise<PollAnswer<Addr>> => {
           const r = await this.#conn.call(
@@ -228,24 +218,9 @@ export class NamerdThriftInterpreter implements NameInterpreter, Delegator {
           }
           throw new MissingResultError("addr");
         },
-        onValue: (a) => {
-          entry.shown = Addr.describe(a);
-          set(a);
-        },
-        onFailure: (reason) => {
-          entry.shown = `failed: ${reason}`;
-          set(Addr.failed(reason));
-        },
-      });
-      return {
-        close: () => {
-          entry.watch?.close();
-          entry.watch = undefined;
-          if (this.#addrs.get(key)?.entry === entry) this.#addrs.delete(key);
-        },
-      };
-    });
-    return addr;
+        ...sink,
+      }),
+    );
   }
 
   /** Asks namerd once (delegation does not long-poll), retrying with backoff while namerd cannot be reached. */
@@ -315,13 +290,13 @@ export class NamerdThriftInterpreter implements NameInterpreter, Delegator {
       dstProblem: dst.problem ?? null,
       connection: this.#conn.state(),
       bind: watches(this.#bindings),
-      addr: watches(this.#addrs),
+      addr: watches(this.#addrs.entries),
     };
   }
 
   close(): void {
     for (const { entry } of this.#bindings.values()) entry.watch?.close();
-    for (const { entry } of this.#addrs.values()) entry.watch?.close();
+    this.#addrs.closeAll();
     this.#conn.close();
     this.#o.dst.close();
   }

@@ -91,6 +91,20 @@ export interface RouterView {
   clients(): IterableIterator<ReplicaSet>;
 }
 
+/** A request being routed, as the steps of picking its endpoint need it. */
+interface Picking {
+  readonly req: RouteRequest;
+  /** Its logical name. */
+  readonly path: Path;
+  /** Its own dtab (from `l5d-ctx-dtab` and `l5d-dtab`). */
+  readonly local: Dtab;
+  readonly server: ServerPolicy;
+  readonly started: number;
+  readonly service: Service;
+  /** When its own deadline passes (`l5d-ctx-deadline`), on the router's clock; Infinity when it has none. */
+  readonly expires: number;
+}
+
 export class HttpRouter implements RouterView {
   readonly label: string;
   readonly dtab: Dtab;
@@ -219,7 +233,7 @@ export class HttpRouter implements RouterView {
         }
         deadline = started + left;
       }
-      const route = this.#pick(req, id.path, local, server, started, service, deadline);
+      const route = this.#pick({ req, path: id.path, local, server, started, service, expires: deadline });
       if (route instanceof Promise) return route.catch((e) => this.#failed(service, e, started));
       return route;
     } catch (e) {
@@ -236,94 +250,46 @@ export class HttpRouter implements RouterView {
    * Binds the name and picks an endpoint: at once when the binding and the addresses are known (as they are once
    * a name has been used), through a Promise only when it has to wait for them.
    */
-  #pick(
-    req: RouteRequest,
-    path: Path,
-    local: Dtab,
-    server: ServerPolicy,
-    started: number,
-    service: Service,
-    expires: number,
-  ): Route | Promise<Route> {
-    const binding = this.#bindings.get(local, path, started);
-    if (binding.state.kind === "pending")
-      return this.#pickWhenBound(binding, req, path, local, server, started, service, expires);
-    const tree = this.#tree(binding, path);
-    const bound = this.#leaf(tree, path, local);
+  #pick(p: Picking): Route | Promise<Route> {
+    const binding = this.#bindings.get(p.local, p.path, p.started);
+    if (binding.state.kind === "pending") return this.#pickWhenBound(binding, p);
+    return this.#pickBound(binding, p);
+  }
+
+  /** The rest of `#pick` once the binding is settled: a leaf, its client, and an endpoint of it. */
+  #pickBound(binding: Binding, p: Picking): Route | Promise<Route> {
+    const tree = this.#tree(binding, p.path);
+    const bound = this.#leaf(tree, p.path, p.local);
     const client = this.#clients.get(bound);
-    if (client.addr.kind === "pending")
-      return this.#pickWhenAddressed(
-        client,
-        tree,
-        bound,
-        req,
-        path,
-        local,
-        server,
-        started,
-        service,
-        expires,
-      );
-    return this.#routeTo(client, tree, bound, req, path, local, server, started, service, expires);
+    if (client.addr.kind === "pending") return this.#pickWhenAddressed(client, tree, bound, p);
+    return this.#routeTo(client, tree, bound, p);
   }
 
   /** How long binding may still wait: no longer than bindingTimeoutMs, nor past the request's own limits. */
-  #waitLeft(started: number, service: Service, expires: number): number {
-    const total = service.policy.totalTimeoutMs;
+  #waitLeft(p: Picking): number {
+    const total = p.service.policy.totalTimeoutMs;
     const deadline = Math.min(
-      started + this.#o.bindingTimeoutMs,
-      expires,
-      total === undefined ? Number.POSITIVE_INFINITY : started + total,
+      p.started + this.#o.bindingTimeoutMs,
+      p.expires,
+      total === undefined ? Number.POSITIVE_INFINITY : p.started + total,
     );
     return Math.max(0, deadline - this.#o.now());
   }
 
-  async #pickWhenBound(
-    binding: Binding,
-    req: RouteRequest,
-    path: Path,
-    local: Dtab,
-    server: ServerPolicy,
-    started: number,
-    service: Service,
-    expires: number,
-  ): Promise<Route> {
-    if (!(await binding.ready(this.#waitLeft(started, service, expires))))
-      throw bindingTimeout(path.show, this.#o.bindingTimeoutMs);
-    const tree = this.#tree(binding, path);
-    const bound = this.#leaf(tree, path, local);
-    const client = this.#clients.get(bound);
-    if (client.addr.kind === "pending")
-      return this.#pickWhenAddressed(
-        client,
-        tree,
-        bound,
-        req,
-        path,
-        local,
-        server,
-        started,
-        service,
-        expires,
-      );
-    return this.#routeTo(client, tree, bound, req, path, local, server, started, service, expires);
+  async #pickWhenBound(binding: Binding, p: Picking): Promise<Route> {
+    if (!(await binding.ready(this.#waitLeft(p))))
+      throw bindingTimeout(p.path.show, this.#o.bindingTimeoutMs);
+    return this.#pickBound(binding, p);
   }
 
   async #pickWhenAddressed(
     client: ReplicaSet,
     tree: NameTree<BoundName>,
     bound: BoundName,
-    req: RouteRequest,
-    path: Path,
-    local: Dtab,
-    server: ServerPolicy,
-    started: number,
-    service: Service,
-    expires: number,
+    p: Picking,
   ): Promise<Route> {
-    if (!(await client.ready(this.#waitLeft(started, service, expires))))
-      throw bindingTimeout(path.show, this.#o.bindingTimeoutMs);
-    return this.#routeTo(client, tree, bound, req, path, local, server, started, service, expires);
+    if (!(await client.ready(this.#waitLeft(p)))) throw bindingTimeout(p.path.show, this.#o.bindingTimeoutMs);
+    return this.#routeTo(client, tree, bound, p);
   }
 
   /** The bound tree of a settled binding, or the RouterError saying why there is none. */
@@ -343,41 +309,31 @@ export class HttpRouter implements RouterView {
   }
 
   /** Picks an endpoint of the client and writes the request's Linkerd headers for it. */
-  #routeTo(
-    client: ReplicaSet,
-    tree: NameTree<BoundName>,
-    bound: BoundName,
-    req: RouteRequest,
-    path: Path,
-    local: Dtab,
-    server: ServerPolicy,
-    started: number,
-    service: Service,
-    expires: number,
-  ): Route {
+  #routeTo(client: ReplicaSet, tree: NameTree<BoundName>, bound: BoundName, p: Picking): Route {
     const pick = client.pick(this.#o.now());
-    if (pick.kind === "pending") throw bindingTimeout(path.show, this.#o.bindingTimeoutMs);
-    if (pick.kind === "none") throw noBrokers(bound.id.show, this.dtab, local, pick.why);
+    if (pick.kind === "pending") throw bindingTimeout(p.path.show, this.#o.bindingTimeoutMs);
+    if (pick.kind === "none") throw noBrokers(bound.id.show, this.dtab, p.local, pick.why);
+    const req = p.req;
     const headers = req.headers;
-    writeLocalDtab(headers, local);
+    writeLocalDtab(headers, p.local);
     appendVia(headers, req.version);
-    setDstService(headers, path);
+    setDstService(headers, p.path);
     setDstBound(headers, bound.id, bound.residual);
-    if (server.timestampHeader !== undefined) headers.set(server.timestampHeader, String(Date.now()));
+    if (p.server.timestampHeader !== undefined) headers.set(p.server.timestampHeader, String(Date.now()));
     // Any `Expect: 100-continue` is answered by the proxy itself; the upstream must not wait for it.
     headers.delete("expect");
 
     return new Route({
       ctx: this.#ctx,
-      service,
+      service: p.service,
       method: req.method,
       tree,
-      local,
+      local: p.local,
       client,
       endpoint: pick.endpoint,
       headers,
-      started,
-      deadline: expires,
+      started: p.started,
+      deadline: p.expires,
     });
   }
 

@@ -1,6 +1,7 @@
 // namerd's own admin pages: the namespaces (`/`), one namespace's dtab (`/dtab/<ns>`), and the delegator JSON.
 
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { readBodyText } from "../../http/read-body.ts";
 import {
   ActivityTimeoutError,
   type BoundName,
@@ -140,19 +141,5 @@ async function delegator(core: Namerd, req: IncomingMessage, res: ServerResponse
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error("request body too large"));
-        req.pause();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
+  return readBodyText(req, MAX_BODY_BYTES, () => new Error("request body too large"), "pause");
 }

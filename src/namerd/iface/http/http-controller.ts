@@ -2,6 +2,7 @@
 
 import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { readBodyText } from "../../../http/read-body.ts";
 import {
   Activity,
   ActivityTimeoutError,
@@ -460,19 +461,10 @@ function sendBody(res: ServerResponse, status: number, contentType: string, body
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new HttpError(413, `request body larger than ${MAX_BODY_BYTES} bytes`));
-        req.pause();
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
+  return readBodyText(
+    req,
+    MAX_BODY_BYTES,
+    () => new HttpError(413, `request body larger than ${MAX_BODY_BYTES} bytes`),
+    "pause",
+  );
 }
