@@ -5,8 +5,8 @@
 //   npm run bench:soak -- --rate 8000        # skip the max-load run and soak at this rate
 //   npm run bench:soak -- --no-probe --no-pin
 //
-// It builds the bundle (npm run build), starts an nginx origin and Trellis one hop (as the suite does, see
-// bench/suite/services.ts), finds the max load with wrk -t1 -c32 for 5 s, then runs an open-loop generator
+// It rebuilds the bundle when src/ is newer (scripts/bundle.ts), starts an nginx origin and Trellis one hop (as
+// the suite does, see bench/suite/services.ts), finds the max load with wrk -t1 -c32 for 5 s, then runs an open-loop generator
 // (bench/soak/generator.ts) at 50% of it over 16 keep-alive connections. Every 10 s it prints one line: the
 // window's good/bad/failed requests, achieved rate, latency percentiles in µs from the intended send times,
 // the proxy's RSS (/proc/<pid>/status VmRSS), and, from a probe preloaded into the proxy with --import
@@ -17,11 +17,12 @@
 // Ctrl-C, and when the run overruns its time budget.
 
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { bundleIsCurrent, ensureBundle } from "../scripts/bundle.ts";
 import { ensureDebianBinary, isRoot } from "./lib/apt.ts";
 import { type CpuSnapshot, cpuSnapshot, type ForeignLoad, foreignLoad } from "./lib/foreign-load.ts";
 import { Histogram } from "./lib/histogram.ts";
@@ -57,7 +58,6 @@ import {
 } from "./suite/services.ts";
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
-const ROOT = here("../");
 const RESULTS = here("./results/");
 const GENERATOR = here("./soak/generator.ts");
 const PROBE = here("./soak/probe.ts");
@@ -77,7 +77,7 @@ const USAGE = `Usage: npm run bench:soak -- [options]
   --connections N    keep-alive connections of the generator (default 16)
   --wait-quiet MIN   wait up to MIN minutes for other programs to leave the CPUs alone first (default 0)
   --no-probe         run the proxy without the preloaded probe (no event-loop delay, heap or GC figures)
-  --no-build         do not run npm run build first
+  --no-build         do not rebuild the bundle when src/ is newer
   --no-pin           do not pin with taskset
   --out DIR          where soak-latest.md and soak-latest.json go (default bench/results/)
 `;
@@ -146,34 +146,13 @@ function options() {
   };
 }
 
-/** The newest modification time below `dir` (as bin/trellis.js decides whether the bundle is current). */
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-function bundleIsCurrent(): boolean {
+/** Rebuilds the bundle when a source is newer, so that the proxy runs the code in src/. */
+function build(): void {
   try {
-    return statSync(join(ROOT, "dist", "trellis.cjs")).mtimeMs >= newest(join(ROOT, "src"));
-  } catch {
-    return false;
+    if (ensureBundle() === "rebuilt") log("bench:soak: rebuilt dist/trellis.cjs from src/\n");
+  } catch (e) {
+    fail(`${(e as Error).message}\nnot soaking an older build`);
   }
-}
-
-/** npm run build, so that the proxy runs from dist/trellis.cjs; returns a note when it does not. */
-function build(): string | undefined {
-  log("bench:soak: npm run build\n");
-  const npm = process.env.npm_execpath;
-  const [cmd, args] = npm ? [process.execPath, [npm, "run", "build"]] : ["npm", ["run", "build"]];
-  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: ["ignore", process.stderr, process.stderr] });
-  if (r.status !== 0) fail(`npm run build failed (${r.status ?? r.signal}); not soaking the sources`);
-  return bundleIsCurrent()
-    ? undefined
-    : "dist/trellis.cjs is older than src/: the proxy ran from the sources";
 }
 
 interface Proxy {
@@ -439,11 +418,9 @@ async function main(): Promise<number> {
     );
     notes.push(`other programs used ${(busy * 100).toFixed(0)}% of a CPU just before the start`);
   }
-  if (o.build) {
-    const note = build();
-    if (note !== undefined) notes.push(note);
-  } else if (!bundleIsCurrent())
-    notes.push("dist/trellis.cjs is older than src/ (--no-build): the proxy ran from the sources");
+  if (o.build) build();
+  else if (!bundleIsCurrent())
+    notes.push("dist/trellis.cjs is older than src/ (--no-build): the proxy ran an older build than src/");
   const before = otherBenchmarks();
   if (before.length > 0) {
     log(

@@ -48,6 +48,7 @@ import {
   packageVersion,
   startNginxOrigin,
   stopService,
+  sourcesChangedSince,
   trellisBuild,
 } from "./suite/services.ts";
 
@@ -321,7 +322,7 @@ async function main(): Promise<number> {
       httpProxy: packageVersion("http-proxy"),
       undici: packageVersion("undici"),
     },
-    trellisBuild: buildAtStart === trellisBuild() ? buildAtStart : "changed during the run",
+    trellisBuild: sourcesChangedSince() ? "changed during the run" : buildAtStart,
     pinned: place.pinned,
     pinning: place.description,
     settings: s,

@@ -39,7 +39,7 @@ export interface SuiteReport {
   readonly machine: Machine;
   readonly tools: Tools;
   /** What `bin/trellis.js` ran: dist/trellis.cjs, or the TypeScript sources (src/ newer than the bundle). */
-  readonly trellisBuild: "bundle" | "sources" | "changed during the run";
+  readonly trellisBuild: "bundle" | "rebuilt" | "changed during the run";
   readonly pinned: boolean;
   readonly pinning: string;
   readonly settings: Settings;
@@ -240,9 +240,9 @@ function header(r: SuiteReport): string[] {
     `- Trellis: \`node bin/trellis.js\` ran ${
       r.trellisBuild === "bundle"
         ? "the bundle (dist/trellis.cjs)"
-        : r.trellisBuild === "sources"
-          ? "the TypeScript sources (src/ is newer than dist/trellis.cjs: slower start, more memory; `npm run build` first)"
-          : "the bundle for part of the run and the sources for the rest (src/ or dist/ changed meanwhile)"
+        : r.trellisBuild === "rebuilt"
+          ? "the bundle (dist/trellis.cjs, rebuilt from src/ at the start)"
+          : "the bundle built at the start, though src/ changed during the run"
     }`,
     `- ${r.pinning}`,
     `- date: ${m.date}; the run took ${(r.elapsedS / 60).toFixed(1)} min${s.quick ? " (--quick)" : ""}` +

@@ -1,9 +1,10 @@
 // What the suite measures and against what: origins (nginx, Node), Trellis one and two hops, nginx, HAProxy, Node proxies.
 
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { bundleIsCurrent, ensureBundle } from "../../scripts/bundle.ts";
 import { freePort, get, waitForPort } from "../lib/net.ts";
 import type { Placement, Role } from "../lib/pinning.ts";
 import { type Child, type ProcessGroup, readRss, readTreeRss, waitForOutput } from "../lib/processes.ts";
@@ -133,27 +134,16 @@ async function listening(env: Env, child: Child, port: number, timeoutMs = 10_00
 // ---------------------------------------------------------------------------------------------------------
 // Versions.
 
-function newestBelow(dir: string): number {
-  let t = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name);
-    t = Math.max(t, entry.isDirectory() ? newestBelow(p) : statSync(p).mtimeMs);
-  }
-  return t;
+/**
+ * The bundle `bin/trellis.js` runs, rebuilt first when a source is newer (scripts/bundle.ts): "bundle" when it
+ * was current, "rebuilt" when this run built it.
+ */
+export function trellisBuild(): "bundle" | "rebuilt" {
+  return ensureBundle() === "current" ? "bundle" : "rebuilt";
 }
 
-/**
- * Which code `bin/trellis.js` runs, by its own rule: the bundle when dist/trellis.cjs is at least as new as
- * everything in src/, else the TypeScript sources (which start slower and take more memory).
- */
-export function trellisBuild(): "bundle" | "sources" {
-  try {
-    const bundle = statSync(here("../../dist/trellis.cjs")).mtimeMs;
-    return bundle >= newestBelow(here("../../src")) ? "bundle" : "sources";
-  } catch {
-    return "sources";
-  }
-}
+/** Whether src/ changed after the bundle was built (proxies started later would then run older code than src/). */
+export const sourcesChangedSince = (): boolean => !bundleIsCurrent();
 
 function firstMatch(command: string, args: readonly string[], re: RegExp): string | undefined {
   const r = spawnSync(command, args, { encoding: "utf8" });
