@@ -46,9 +46,9 @@ import {
   nginxVersion,
   type Origin,
   packageVersion,
+  sourcesChangedSince,
   startNginxOrigin,
   stopService,
-  sourcesChangedSince,
   trellisBuild,
 } from "./suite/services.ts";
 

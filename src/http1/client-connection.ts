@@ -4,6 +4,7 @@ import type { Socket } from "node:net";
 import { HeaderList } from "../http/header-list.ts";
 import type { HttpVersion } from "../http/message.ts";
 import { RouterError } from "../router/router-errors.ts";
+import { DeadlineTimer } from "./deadline-timer.ts";
 import { AfterFailure, type ExchangeRoute } from "./exchange-route.ts";
 import {
   CRLF,
@@ -186,8 +187,8 @@ export class ClientConnection {
   #active: Exchange | undefined;
   #closing = false;
   #destroyed = false;
-  #timer: NodeJS.Timeout;
-  #timerMs: number;
+  /** The headers, request or keep-alive timeout, whichever the connection is in. */
+  readonly #deadline = new DeadlineTimer(() => this.#onTimeout());
 
   constructor(socket: Socket, router: ConnectionRouter, limits: ConnectionLimits) {
     this.#socket = socket;
@@ -199,9 +200,7 @@ export class ClientConnection {
       onBody: (chunk) => this.#onBody(chunk),
       onComplete: () => this.#onComplete(),
     });
-    this.#timerMs = limits.headersTimeoutMs;
-    this.#timer = setTimeout(() => this.#onTimeout(), this.#timerMs);
-    this.#timer.unref();
+    this.#deadline.set(limits.headersTimeoutMs);
     socket.on("data", (data: Buffer) => this.#onData(data));
     socket.on("error", () => this.#destroy());
     socket.on("close", () => this.#destroy());
@@ -234,15 +233,7 @@ export class ClientConnection {
   }
 
   #arm(ms: number): void {
-    if (this.#timerMs === ms) {
-      this.#timer.refresh();
-      return;
-    }
-    // refresh() keeps the old duration; a new duration needs a new timer.
-    clearTimeout(this.#timer);
-    this.#timerMs = ms;
-    this.#timer = setTimeout(() => this.#onTimeout(), ms);
-    this.#timer.unref();
+    this.#deadline.set(ms);
   }
 
   #onTimeout(): void {
@@ -722,7 +713,7 @@ export class ClientConnection {
   #destroy(): void {
     if (this.#destroyed) return;
     this.#destroyed = true;
-    clearTimeout(this.#timer);
+    this.#deadline.dispose();
     this.#closing = true;
     for (const ex of this.#queue) {
       if (!ex.done) {

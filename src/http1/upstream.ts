@@ -1,6 +1,7 @@
 // Upstream connections and their per-endpoint pool: raw sockets with a strict response parser, reused when clean.
 
 import { connect, type Socket } from "node:net";
+import { DeadlineTimer } from "./deadline-timer.ts";
 import { Http1Parser, type ParsedHead, ParseError } from "./llhttp.ts";
 
 /** Receives one response from an upstream connection. */
@@ -74,7 +75,9 @@ export class UpstreamConnection {
   #keepAlive = true;
   #uses = 0;
   #connected = false;
-  #idleTimer: NodeJS.Timeout | undefined;
+  /** Closes the connection once it has been idle for the pool's idle time (see `idle`). */
+  readonly #idleDeadline = new DeadlineTimer(() => this.#idleExpired());
+  #idleMs = 0;
   closed = false;
   /** When the connection was opened (ms since the epoch), for `clientSession.lifeTimeMs`. */
   readonly openedAt: number;
@@ -140,7 +143,7 @@ export class UpstreamConnection {
     this.#skipBody = method === "HEAD";
     this.#gotHead = false;
     this.#uses++;
-    if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
+    this.#idleDeadline.clear();
     this.socket.write(head, "latin1");
   }
 
@@ -170,17 +173,19 @@ export class UpstreamConnection {
 
   /** Parks the connection in the idle list, closing it if it stays unused past `ms` (unless the pool keeps it). */
   idle(ms: number): void {
-    this.#idleTimer = setTimeout(() => {
-      if (this.#pool.keepsIdle(this)) this.idle(ms);
-      else this.destroy();
-    }, ms);
-    this.#idleTimer.unref();
+    this.#idleMs = ms;
+    this.#idleDeadline.set(ms);
+  }
+
+  #idleExpired(): void {
+    if (this.#pool.keepsIdle(this)) this.#idleDeadline.set(this.#idleMs);
+    else this.destroy();
   }
 
   destroy(): void {
     if (this.closed) return;
     this.closed = true;
-    if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
+    this.#idleDeadline.dispose();
     this.socket.destroy();
     this.#parser.close();
     this.#pool.forget(this);
