@@ -1,5 +1,23 @@
 // HeaderList: an HTTP header block kept as ordered raw name/value pairs, with case-insensitive access.
 
+/** Lower-cased names seen lately: most requests carry the same few dozen, each lower-cased once, not per request. */
+const LOWERED = new Map<string, string>();
+/** Bounds of the memo: names longer than this are lower-cased every time; a full memo is emptied. */
+const LOWERED_MAX_NAME = 48;
+const LOWERED_MAX_SIZE = 512;
+
+/** `name` in lower case (header names are ASCII tokens, so this is HTTP's case-insensitive form). */
+export function lowerCaseName(name: string): string {
+  let lower = LOWERED.get(name);
+  if (lower !== undefined) return lower;
+  lower = name.toLowerCase();
+  if (name.length <= LOWERED_MAX_NAME) {
+    if (LOWERED.size >= LOWERED_MAX_SIZE) LOWERED.clear();
+    LOWERED.set(name, lower);
+  }
+  return lower;
+}
+
 /**
  * The headers of one message, in the order received. Names keep their case for forwarding; look-ups ignore
  * case. Unlike Node's `req.headers`, nothing is merged or dropped, so what is checked is what is forwarded.
@@ -17,7 +35,7 @@ export class HeaderList {
   constructor(raw: readonly string[] = [], adopt = false) {
     this.#raw = adopt ? (raw as string[]) : raw.slice();
     const lower = new Array<string>(raw.length >> 1);
-    for (let i = 0; i < lower.length; i++) lower[i] = (raw[2 * i] as string).toLowerCase();
+    for (let i = 0; i < lower.length; i++) lower[i] = lowerCaseName(raw[2 * i] as string);
     this.#lower = lower;
   }
 
@@ -39,13 +57,13 @@ export class HeaderList {
 
   /** The first value of `name`, or undefined. */
   get(name: string): string | undefined {
-    const i = this.#indexOf(name.toLowerCase());
+    const i = this.#indexOf(lowerCaseName(name));
     return i < 0 ? undefined : this.#raw[2 * i + 1];
   }
 
   /** Every value of `name`, in order. */
   getAll(name: string): string[] {
-    const lower = name.toLowerCase();
+    const lower = lowerCaseName(name);
     const out: string[] = [];
     const names = this.#lower;
     for (let i = names.indexOf(lower); i >= 0 && i < names.length; i++) {
@@ -55,7 +73,7 @@ export class HeaderList {
   }
 
   has(name: string): boolean {
-    return this.#indexOf(name.toLowerCase()) >= 0;
+    return this.#indexOf(lowerCaseName(name)) >= 0;
   }
 
   /** Whether any line's lower-case name is in `names`. */
@@ -66,7 +84,7 @@ export class HeaderList {
 
   /** Number of lines named `name`. */
   count(name: string): number {
-    const lower = name.toLowerCase();
+    const lower = lowerCaseName(name);
     let n = 0;
     for (const l of this.#lower) if (l === lower) n++;
     return n;
@@ -74,12 +92,12 @@ export class HeaderList {
 
   add(name: string, value: string): void {
     this.#raw.push(name, value);
-    this.#lower.push(name.toLowerCase());
+    this.#lower.push(lowerCaseName(name));
   }
 
   /** Replaces every line named `name` with one line, at the end. */
   set(name: string, value: string): void {
-    const lower = name.toLowerCase();
+    const lower = lowerCaseName(name);
     if (this.#indexOf(lower) >= 0) this.#compact((l) => l === lower);
     this.#raw.push(name, value);
     this.#lower.push(lower);
@@ -87,7 +105,7 @@ export class HeaderList {
 
   /** Removes every line named `name`; returns how many were removed. */
   delete(name: string): number {
-    const lower = name.toLowerCase();
+    const lower = lowerCaseName(name);
     if (this.#indexOf(lower) < 0) return 0;
     return this.#compact((l) => l === lower);
   }

@@ -1,6 +1,6 @@
 // Hop-by-hop headers: what one connection says to the next hop only, stripped before a message is forwarded.
 
-import type { HeaderList } from "./header-list.ts";
+import { type HeaderList, lowerCaseName } from "./header-list.ts";
 
 /** Hop-by-hop by definition (RFC 9110 §7.6.1, plus the legacy Keep-Alive and Proxy-Connection), lower case. */
 export const HOP_BY_HOP_HEADERS: readonly string[] = Object.freeze([
@@ -18,7 +18,7 @@ export const HOP_BY_HOP_HEADERS: readonly string[] = Object.freeze([
 const HOP_BY_HOP = new Set(HOP_BY_HOP_HEADERS);
 
 export function isHopByHop(name: string): boolean {
-  return HOP_BY_HOP.has(name.toLowerCase());
+  return HOP_BY_HOP.has(lowerCaseName(name));
 }
 
 /** The header names nominated by every `Connection` line, lower case, trimmed, without empties or repeats. */
@@ -47,7 +47,7 @@ export function connectionNominations(headers: HeaderList): string[] {
  * `X-Forwarded-*`).
  */
 export function isProtectedFromNomination(name: string): boolean {
-  const n = name.toLowerCase();
+  const n = lowerCaseName(name);
   return (
     n === "host" ||
     n === "content-length" ||

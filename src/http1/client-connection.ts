@@ -1,7 +1,7 @@
 // One client connection of a router's server: parses requests strictly, routes each, and relays it to an upstream.
 
 import type { Socket } from "node:net";
-import { HeaderList } from "../http/header-list.ts";
+import { HeaderList, lowerCaseName } from "../http/header-list.ts";
 import type { HttpVersion } from "../http/message.ts";
 import { RouterError } from "../router/router-errors.ts";
 import { DeadlineTimer } from "./deadline-timer.ts";
@@ -115,7 +115,7 @@ function headerBytes(raw: readonly string[]): number {
 
 function hostCount(raw: readonly string[]): number {
   let n = 0;
-  for (let i = 0; i < raw.length; i += 2) if ((raw[i] as string).toLowerCase() === "host") n++;
+  for (let i = 0; i < raw.length; i += 2) if (lowerCaseName(raw[i] as string) === "host") n++;
   return n;
 }
 
@@ -147,7 +147,7 @@ function refusal(
     return { status: 405, message: "CONNECT is not supported: trellis does not tunnel" };
   const te: string[] = [];
   for (let i = 0; i < raw.length; i += 2)
-    if ((raw[i] as string).toLowerCase() === "transfer-encoding") te.push(raw[i + 1] as string);
+    if (lowerCaseName(raw[i] as string) === "transfer-encoding") te.push(raw[i + 1] as string);
   if (te.length > 0 && !(te.length === 1 && /^\s*chunked\s*$/i.test(te[0] as string))) {
     // A coding besides chunked would be lost when the body is re-framed (RFC 9112 6.1: answer 501).
     return {
