@@ -3,11 +3,11 @@
 //   node --test bench/lib/open-loop.test.ts
 
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
+import { createServer, type ServerResponse } from "node:http";
 import { test } from "node:test";
 import { Histogram } from "./histogram.ts";
 import { type ParsedResponse, ResponseParser } from "./http-response-parser.ts";
-import { runOpenLoop } from "./open-loop.ts";
+import { type OpenLoopWindow, runOpenLoop } from "./open-loop.ts";
 
 test("histogram percentiles are within 1% of the exact ones", () => {
   const values: number[] = [];
@@ -126,5 +126,121 @@ test("open loop keeps the rate, rotates Host names and counts error statuses", a
     assert.ok(r.latency.p50Us > 0 && r.latency.p50Us < 50_000);
   } finally {
     server.close();
+  }
+});
+
+/** A local server whose n-th request (1-based, in arrival order) `answer` handles; it defaults to an "ok". */
+async function server(
+  answer: (n: number, res: ServerResponse) => boolean,
+): Promise<{ port: number; close: () => void }> {
+  let n = 0;
+  const s = createServer((_req, res) => {
+    n++;
+    if (!answer(n, res)) res.writeHead(200, { "content-length": "2" }).end("ok");
+  });
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  return {
+    port: (s.address() as { port: number }).port,
+    close: () => {
+      s.closeAllConnections();
+      s.close();
+    },
+  };
+}
+
+const base = { host: "127.0.0.1", hosts: ["a"], path: "/" } as const;
+
+test("open loop reports each window as it closes, in order", async () => {
+  const srv = await server(() => false);
+  const events: string[] = [];
+  const windows: OpenLoopWindow[] = [];
+  const reportedAt: number[] = [];
+  try {
+    const t0 = performance.now();
+    const r = await runOpenLoop({
+      ...base,
+      port: srv.port,
+      rate: 400,
+      durationS: 1,
+      warmupS: 0.2,
+      connections: 4,
+      windowS: 0.25,
+      drainMs: 2000,
+      onStart: (count) => events.push(`start ${count}`),
+      onWindow: (w) => {
+        events.push(`window ${w.index}`);
+        windows.push(w);
+        reportedAt.push(performance.now() - t0);
+      },
+    });
+    assert.deepEqual(events, ["start 4", "window 0", "window 1", "window 2", "window 3"]);
+    for (const w of windows) {
+      assert.equal(w.scheduled, 100);
+      assert.equal(w.good, 100);
+      assert.equal(w.bad, 0);
+      assert.deepEqual(w.failed, { connection: 0, timeout: 0, unfinished: 0 });
+      assert.equal(w.histogram.count, 100);
+      assert.equal(w.sendLag.count, 100);
+    }
+    // Window 0 closes about 0.45 s after the start, window 3 about 1.2 s: each came as it closed.
+    assert.ok((reportedAt[3] as number) - (reportedAt[0] as number) > 500, `reported at ${reportedAt}`);
+    assert.deepEqual(
+      r.windows,
+      windows.map((w) => w.latency),
+    );
+    assert.equal(r.completed, 400);
+    assert.equal(r.sent, 480);
+    assert.equal(r.late, 0);
+  } finally {
+    srv.close();
+  }
+});
+
+test("open loop times out a stuck request, reopens its connection, and counts late answers", async () => {
+  // Requests 50 and 250 are never answered; 190 is answered after 300 ms: within the timeout, but after its
+  // window (the first second) has been closed at the end of its grace.
+  const srv = await server((n, res) => {
+    if (n === 50 || n === 250) return true;
+    if (n === 190) {
+      setTimeout(() => res.writeHead(200, { "content-length": "2" }).end("ok"), 300);
+      return true;
+    }
+    return false;
+  });
+  const windows: OpenLoopWindow[] = [];
+  try {
+    const r = await runOpenLoop({
+      ...base,
+      port: srv.port,
+      rate: 200,
+      durationS: 2,
+      warmupS: 0,
+      connections: 4,
+      windowS: 1,
+      drainMs: 5000,
+      requestTimeoutMs: 500,
+      windowGraceMs: 100,
+      onWindow: (w) => windows.push(w),
+    });
+    assert.deepEqual(
+      windows.map((w) => [w.index, w.scheduled, w.good, w.failed.timeout, w.failed.unfinished]),
+      [
+        [0, 200, 198, 1, 1],
+        [1, 200, 199, 1, 0],
+      ],
+    );
+    assert.equal(r.errors.timeout, 2);
+    assert.equal(r.errors.unfinished, 1);
+    assert.equal(r.errors.connection, 0);
+    assert.equal(r.completed, 397);
+    assert.equal(r.late, 1);
+    // Each timed-out connection was closed and opened again.
+    assert.equal(r.reconnects, 2);
+    assert.equal(
+      windows.reduce((s, w) => s + w.reconnects, 0),
+      2,
+    );
+  } finally {
+    srv.close();
   }
 });

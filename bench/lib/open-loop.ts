@@ -8,6 +8,12 @@
 // omission). The main thread owns the sockets' reading side: it parses the responses, records the latencies and
 // hands the connection back. One request in flight per connection (no pipelining). How late each send left
 // against the timetable is recorded too, as a check of the generator itself.
+//
+// The measurement is split into windows. By default they are reported with the rest when the run is over; with
+// `onWindow` each is reported as soon as every request due in it is answered or failed (or its grace is up:
+// what comes after that counts as late), which is how the soak (bench/soak/generator.ts) prints a line per
+// window. With `requestTimeoutMs` a request unanswered that long fails and its connection is closed and reopened,
+// so that a stuck request cannot hold a window open.
 
 import { connect, type Socket } from "node:net";
 import { Worker } from "node:worker_threads";
@@ -31,6 +37,17 @@ export interface OpenLoopOptions {
   readonly windowS: number;
   /** How long to wait for outstanding responses after the last send is due, in ms. */
   readonly drainMs: number;
+  /** Called once the connections are open, 30 ms before the first request is due, with the number of windows. */
+  readonly onStart?: (windows: number) => void;
+  /**
+   * Called with each window, in order, as soon as every request due in it is answered or failed, or
+   * `windowGraceMs` after its end, or at the end of the run. Without it, windows are only in the result.
+   */
+  readonly onWindow?: (window: OpenLoopWindow) => void;
+  /** With `onWindow`: a window is closed at the latest this long after its end, whatever is still outstanding. */
+  readonly windowGraceMs?: number;
+  /** A request unanswered this long after it was sent fails, and its connection is closed and reopened. */
+  readonly requestTimeoutMs?: number;
 }
 
 export interface Percentiles {
@@ -41,6 +58,31 @@ export interface Percentiles {
   readonly p999Us: number;
   readonly maxUs: number;
   readonly meanUs: number;
+}
+
+/** One window of the measurement, as `onWindow` gets it. */
+export interface OpenLoopWindow {
+  /** 0-based; the window covers intended send times [index × windowS, (index + 1) × windowS) of the measurement. */
+  readonly index: number;
+  /** Requests due in the window, answered with 2xx/3xx, with another status, and failed. */
+  readonly scheduled: number;
+  readonly good: number;
+  readonly bad: number;
+  readonly failed: {
+    /** Lost to a closed or failed connection (or an unparsable response). */
+    readonly connection: number;
+    /** Not answered within the request timeout. */
+    readonly timeout: number;
+    /** Still unsent or unanswered when the window had to be closed. */
+    readonly unfinished: number;
+  };
+  /** Latency of the answered requests, from the intended send time. */
+  readonly latency: Percentiles;
+  readonly histogram: HistogramJson;
+  /** How late the sends left against the timetable, in µs (the generator's own lag). */
+  readonly sendLag: Percentiles;
+  /** Connections reopened during the window (those before the measurement count in the first). */
+  readonly reconnects: number;
 }
 
 export interface OpenLoopResult {
@@ -61,8 +103,10 @@ export interface OpenLoopResult {
     readonly connection: number;
     /** Responses that could not be parsed. */
     readonly parse: number;
-    /** Requests still unsent or unanswered at the end of the drain. */
+    /** Requests still unsent or unanswered at the end of the drain (or when their window was closed). */
     readonly unfinished: number;
+    /** Requests not answered within `requestTimeoutMs`. */
+    readonly timeout: number;
   };
   /** Latency of the measured requests, from the intended send time, in µs. */
   readonly latency: Percentiles;
@@ -75,6 +119,10 @@ export interface OpenLoopResult {
   readonly reconnects: number;
   /** Sends that failed (each also lost its connection). */
   readonly writeErrors: number;
+  /** Requests sent, the warm-up's included. */
+  readonly sent: number;
+  /** Answers and failures that came after their window had been closed (counted as unfinished there). */
+  readonly late: number;
 }
 
 export function percentiles(h: Histogram): Percentiles {
@@ -159,6 +207,20 @@ interface Conn {
   parser: ResponseParser;
 }
 
+/** A window's figures while it is open. */
+interface Win {
+  readonly scheduled: number;
+  readonly latency: Histogram;
+  readonly lag: Histogram;
+  good: number;
+  bad: number;
+  connection: number;
+  timeout: number;
+  /** Requests of the window accounted for (answered or failed). */
+  done: number;
+  reconnects: number;
+}
+
 /** The file descriptor under a connected net.Socket (Node keeps it on the internal handle on Unix). */
 function fdOf(socket: Socket): number {
   const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
@@ -182,9 +244,24 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   const measured = Math.round(o.durationS * o.rate);
   const total = warmupCount + measured;
   const windowNs = o.windowS * 1e9;
+  const windowCount = Math.ceil(o.durationS / o.windowS);
   // Spin (rather than sleep) the last stretch before a send: sleeps overshoot by 50-150 µs here. Capped so
   // that at high rates the spinning leaves the CPU to the main thread and the origin.
   const spinNs = Math.min(150_000, 0.3 * periodNs);
+  const graceNs = o.windowGraceMs === undefined ? Number.POSITIVE_INFINITY : o.windowGraceMs * 1e6;
+  const timeoutNs = o.requestTimeoutMs === undefined ? undefined : o.requestTimeoutMs * 1e6;
+  const live = o.onWindow !== undefined;
+
+  /** The window of measured request m (counted from the end of the warm-up). */
+  const windowOf = (m: number) => Math.min(windowCount - 1, Math.floor((m * periodNs) / windowNs));
+  /** The first measured request of window w (w = windowCount gives `measured`), exactly as windowOf rounds. */
+  const firstOf = (w: number) => {
+    if (w >= windowCount) return measured;
+    let m = Math.ceil((w * windowNs) / periodNs);
+    while (m > 0 && windowOf(m - 1) >= w) m--;
+    while (windowOf(m) < w) m++;
+    return m;
+  };
 
   const n = o.connections;
   const control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_WORDS));
@@ -194,15 +271,83 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   const sendAt = new Float64Array(new SharedArrayBuffer(8 * n));
 
   const latency = new Histogram();
-  const windows: Histogram[] = [];
   const lag = new Histogram();
-  const errors = { status: 0, connection: 0, parse: 0, unfinished: 0 };
-  let completed = 0;
+  /** The open windows, and what the closed ones add up to. */
+  const wins = new Map<number, Win>();
+  const closed: Percentiles[] = [];
+  const totals = { good: 0, bad: 0, connection: 0, timeout: 0, done: 0 };
+  let nextClose = 0;
+  let late = 0;
+  let parseErrors = 0;
   let reconnects = 0;
   let startNs = 0;
   let stopping = false;
 
-  const isMeasured = (i: number) => i >= warmupCount;
+  const win = (w: number): Win => {
+    let x = wins.get(w);
+    if (x === undefined) {
+      x = {
+        scheduled: firstOf(w + 1) - firstOf(w),
+        latency: new Histogram(),
+        lag: new Histogram(),
+        good: 0,
+        bad: 0,
+        connection: 0,
+        timeout: 0,
+        done: 0,
+        reconnects: 0,
+      };
+      wins.set(w, x);
+    }
+    return x;
+  };
+
+  /** Accounts for request i in its window; undefined for a warm-up request or a window already closed (late). */
+  const account = (i: number): Win | undefined => {
+    if (i < warmupCount) return undefined;
+    const w = windowOf(i - warmupCount);
+    if (w < nextClose) {
+      late++;
+      return undefined;
+    }
+    const x = win(w);
+    x.done++;
+    return x;
+  };
+
+  /** Closes the windows in order while the first open one is complete, past its grace, or `force`d. */
+  const flush = (t: number, force: boolean) => {
+    while (nextClose < windowCount) {
+      const w = nextClose;
+      const x = win(w);
+      const endNs = startNs + warmupCount * periodNs + (w + 1) * windowNs;
+      if (!force && x.done < x.scheduled && t < endNs + graceNs) return;
+      nextClose++;
+      wins.delete(w);
+      totals.good += x.good;
+      totals.bad += x.bad;
+      totals.connection += x.connection;
+      totals.timeout += x.timeout;
+      totals.done += x.done;
+      const figures: OpenLoopWindow = {
+        index: w,
+        scheduled: x.scheduled,
+        good: x.good,
+        bad: x.bad,
+        failed: {
+          connection: x.connection,
+          timeout: x.timeout,
+          unfinished: Math.max(0, x.scheduled - x.done),
+        },
+        latency: percentiles(x.latency),
+        histogram: x.latency.toJSON(),
+        sendLag: percentiles(x.lag),
+        reconnects: x.reconnects,
+      };
+      if (x.latency.count > 0) closed.push(figures.latency);
+      o.onWindow?.(figures);
+    }
+  };
 
   /** Gives a connection back to the sender, waking it if it waits for one. */
   const release = (c: number) => {
@@ -213,42 +358,41 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     }
   };
 
-  /** The connection is gone: a request in flight on it is lost. */
-  const lose = (c: number) => {
-    if (Atomics.exchange(state, c, CLOSED) === BUSY && isMeasured(Atomics.load(sendIdx, c)))
-      errors.connection++;
+  /** The connection is gone: a request in flight on it is lost (or timed out, when `timedOut`). */
+  const lose = (c: number, timedOut = false) => {
+    if (Atomics.exchange(state, c, CLOSED) !== BUSY) return;
+    const x = account(Atomics.load(sendIdx, c));
+    if (x === undefined) return;
+    if (timedOut) x.timeout++;
+    else x.connection++;
   };
 
   const onResponse = (c: Conn, status: number, close: boolean) => {
     const t = now();
     if (Atomics.load(state, c.index) !== BUSY) {
       // An answer to nothing: count it and drop the connection.
-      errors.parse++;
+      parseErrors++;
       c.socket?.destroy();
       return;
     }
     const i = Atomics.load(sendIdx, c.index);
-    if (isMeasured(i)) {
+    const x = account(i);
+    if (x !== undefined) {
       const intended = startNs + i * periodNs;
       const ns = t - intended;
+      const lagNs = (sendAt[c.index] as number) - intended;
       latency.record(ns);
-      lag.record((sendAt[c.index] as number) - intended);
-      const w = Math.floor(((i - warmupCount) * periodNs) / windowNs);
-      let h = windows[w];
-      if (h === undefined) {
-        h = new Histogram();
-        windows[w] = h;
-      }
-      h.record(ns);
-      completed++;
-      if (status < 200 || status >= 400) errors.status++;
+      lag.record(lagNs);
+      x.latency.record(ns);
+      x.lag.record(lagNs);
+      if (status >= 200 && status < 400) x.good++;
+      else x.bad++;
     }
     if (close) {
       Atomics.store(state, c.index, CLOSED);
       c.socket?.destroy();
-      return;
-    }
-    release(c.index);
+    } else release(c.index);
+    if (live) flush(t, false);
   };
 
   const open = (c: Conn): Promise<void> =>
@@ -273,7 +417,7 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
         try {
           c.parser.feed(d);
         } catch {
-          errors.parse++;
+          parseErrors++;
           lose(c.index);
           socket.destroy();
         }
@@ -291,6 +435,12 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
         Atomics.store(fds, c.index, -1);
         if (stopping || !connected) return;
         reconnects++;
+        // Counted in the window whose requests are being sent now.
+        if (startNs > 0) {
+          const due = Math.max(0, Math.floor((now() - startNs) / periodNs) - warmupCount);
+          const w = Math.max(nextClose, windowOf(due));
+          if (w < windowCount) win(w).reconnects++;
+        }
         // Reopen after a moment, so that a refusing server does not make this spin.
         setTimeout(() => {
           if (!stopping) open(c).catch(() => {});
@@ -309,8 +459,18 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     throw e;
   }
 
+  /** Fails the requests in flight for longer than the timeout, closing their connections (which reopen). */
+  const expire = (t: number, limitNs: number) => {
+    for (const c of conns) {
+      if (Atomics.load(state, c.index) !== BUSY || t - (sendAt[c.index] as number) <= limitNs) continue;
+      lose(c.index, true);
+      c.socket?.destroy();
+    }
+  };
+
   // The timetable starts 30 ms from now, so that the sender thread is up by then.
   startNs = now() + 30e6;
+  o.onStart?.(windowCount);
   const sender = new Worker(SENDER_SOURCE, {
     eval: true,
     workerData: {
@@ -337,15 +497,20 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     process.stderr.write(`open-loop: the sender thread failed: ${e.message}\n`);
   });
 
-  // Wait for the timetable to end, then for the answers (at most drainMs more).
+  // Wait for the timetable to end, then for the answers (at most drainMs more), or with onWindow until the
+  // last window is out. Meanwhile fail the requests past their timeout, and report the windows that are done.
   const lastDue = startNs + (total - 1) * periodNs;
+  const tickMs = live || timeoutNs !== undefined ? 100 : 250;
   await new Promise<void>((resolve) => {
     const check = () => {
       const t = now();
+      if (timeoutNs !== undefined) expire(t, timeoutNs);
+      if (live) flush(t, false);
       let busy = 0;
       for (let c = 0; c < n; c++) if (Atomics.load(state, c) === BUSY) busy++;
-      if ((senderDone && busy === 0) || t > lastDue + o.drainMs * 1e6) return resolve();
-      setTimeout(check, t < lastDue ? Math.min(250, (lastDue - t) / 1e6 + 1) : 5);
+      if ((senderDone && busy === 0) || (live && nextClose >= windowCount) || t > lastDue + o.drainMs * 1e6)
+        return resolve();
+      setTimeout(check, t < lastDue ? Math.min(tickMs, (lastDue - t) / 1e6 + 1) : 5);
     };
     check();
   });
@@ -355,12 +520,11 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   Atomics.add(control, GEN, 1);
   Atomics.notify(control, GEN);
   await sender.terminate();
-  for (let c = 0; c < n; c++)
-    if (Atomics.load(state, c) === BUSY && isMeasured(Atomics.load(sendIdx, c))) errors.unfinished++;
+  // What is still open is closed now: requests unsent or unanswered count as unfinished in their window.
+  flush(now(), true);
   for (const c of conns) c.socket?.destroy();
-  // Measured requests never sent (the connections could not keep up, or were gone).
-  errors.unfinished += Math.max(0, total - Math.max(Atomics.load(control, NEXT), warmupCount));
 
+  const completed = totals.good + totals.bad;
   return {
     rate: o.rate,
     durationS: o.durationS,
@@ -370,12 +534,20 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
     scheduled: measured,
     completed,
     achievedRps: Math.round((completed / o.durationS) * 10) / 10,
-    errors,
+    errors: {
+      status: totals.bad,
+      connection: totals.connection,
+      parse: parseErrors,
+      unfinished: measured - totals.done,
+      timeout: totals.timeout,
+    },
     latency: percentiles(latency),
     histogram: latency.toJSON(),
-    windows: windows.filter((w) => w !== undefined).map(percentiles),
+    windows: closed,
     sendLag: percentiles(lag),
     reconnects,
     writeErrors: Atomics.load(control, WRITE_ERRORS),
+    sent: Atomics.load(control, NEXT),
+    late,
   };
 }
