@@ -32,4 +32,23 @@ describe("HeaderList", () => {
     h.add("Via", "1.1 linkerd");
     assert.equal(h.toHead("GET / HTTP/1.1"), "GET / HTTP/1.1\r\nX-One: 3\r\nVia: 1.1 linkerd\r\n\r\n");
   });
+
+  test("takeNamed removes the named lines in one pass and says which names went, each once, in order", () => {
+    const h = new HeaderList([
+      "Keep-Alive",
+      "5",
+      "Host",
+      "a",
+      "Connection",
+      "close",
+      "keep-alive",
+      "6",
+      "X",
+      "1",
+    ]);
+    assert.deepEqual(h.takeNamed(new Set(["connection", "keep-alive"])), ["keep-alive", "connection"]);
+    assert.deepEqual(h.toRaw(), ["Host", "a", "X", "1"]);
+    assert.equal(h.get("x"), "1", "look-ups still find the lines that stayed");
+    assert.deepEqual(h.takeNamed(new Set(["te"])), []);
+  });
 });

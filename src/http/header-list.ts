@@ -122,18 +122,37 @@ export class HeaderList {
   /** Removes every line whose lower-case name is in `names`; returns how many were removed. */
   deleteNamed(names: ReadonlySet<string>): number {
     if (!this.hasAnyOf(names)) return 0;
-    return this.#compact((l) => names.has(l));
+    return this.#compact(names);
   }
 
-  /** Removes the lines for which `drop(lowerName, index)` holds, keeping the order of the rest. */
-  #compact(drop: (lower: string, index: number) => boolean): number {
+  /**
+   * Removes every line whose lower-case name is in `names`; returns the names removed, lower case, each once, in
+   * the order first met. No callback: it runs on every proxied message.
+   */
+  takeNamed(names: ReadonlySet<string>): string[] {
+    const removed: string[] = [];
+    this.#compact(names, removed);
+    return removed;
+  }
+
+  /**
+   * Removes the lines whose lower-case name is in `drop` (a set) or for which `drop(lowerName, index)` holds,
+   * keeping the order of the rest; each removed name goes once into `removed`, when given.
+   */
+  #compact(
+    drop: ReadonlySet<string> | ((lower: string, index: number) => boolean),
+    removed?: string[],
+  ): number {
     const raw = this.#raw;
     const names = this.#lower;
     let w = 0;
     const n = names.length;
     for (let r = 0; r < n; r++) {
       const l = names[r] as string;
-      if (drop(l, r)) continue;
+      if (typeof drop === "function" ? drop(l, r) : drop.has(l)) {
+        if (removed !== undefined && !removed.includes(l)) removed.push(l);
+        continue;
+      }
       if (w !== r) {
         names[w] = l;
         raw[2 * w] = raw[2 * r] as string;

@@ -64,15 +64,15 @@ export function isProtectedFromNomination(name: string): boolean {
 export function stripHopByHop(headers: HeaderList): string[] {
   // Nominations come from Connection lines, which are hop-by-hop themselves: none of either, nothing to do.
   if (!headers.hasAnyOf(HOP_BY_HOP)) return [];
-  const extra = connectionNominations(headers).filter((n) => !HOP_BY_HOP.has(n));
-  const drop = extra.length === 0 ? HOP_BY_HOP : new Set([...HOP_BY_HOP, ...extra]);
-  const removed: string[] = [];
-  headers.deleteWhere((_name, _value, n) => {
-    if (!drop.has(n)) return false;
-    if (!removed.includes(n)) removed.push(n);
-    return true;
-  });
-  return removed;
+  const nominated = connectionNominations(headers);
+  let drop: ReadonlySet<string> = HOP_BY_HOP;
+  for (const n of nominated) {
+    if (!HOP_BY_HOP.has(n)) {
+      drop = new Set([...HOP_BY_HOP, ...nominated]);
+      break;
+    }
+  }
+  return headers.takeNamed(drop);
 }
 
 export type RequestStrip =

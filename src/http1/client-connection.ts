@@ -96,7 +96,8 @@ export class Exchange {
     this.method = head.method;
     this.target = head.target;
     this.version = head.versionMajor === 1 && head.versionMinor === 0 ? "1.0" : "1.1";
-    this.headers = new HeaderList(head.raw);
+    // The parser hands each head a fresh array, used for nothing else from here on: taken over, not copied.
+    this.headers = new HeaderList(head.raw, true);
     this.keepAlive = head.keepAlive && !head.upgrade;
     this.upgrade = head.upgrade;
     const te = this.headers.get("transfer-encoding");
@@ -547,7 +548,7 @@ export class ClientConnection {
         }
         ex.responseStarted = true;
         ex.status = head.status;
-        out = new HeaderList(head.raw);
+        out = new HeaderList(head.raw, true);
         dropBody = this.#router.responseHeaders(out, head.versionMinor === 0 ? "1.0" : "1.1", route);
         bodyless = !responseHasBody(ex.method, head.status);
         const hasLength = out.has("content-length");
