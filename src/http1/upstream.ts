@@ -104,17 +104,6 @@ export class UpstreamConnection {
         handler?.onComplete();
       },
     });
-    socket.on("data", (data: Buffer) => {
-      try {
-        this.#parser.execute(data);
-        this.#handler?.onReadEnd();
-      } catch (e) {
-        this.#fail(
-          (e as ParseError).code ?? "HPE",
-          `invalid response from upstream: ${(e as Error).message}`,
-        );
-      }
-    });
     socket.on("error", (e: NodeJS.ErrnoException) => this.#fail(e.code ?? "ERR", e.message));
     socket.on("close", () => {
       if (this.#handler !== undefined) {
@@ -127,6 +116,16 @@ export class UpstreamConnection {
       }
       this.#fail("ECONNRESET", "upstream closed the connection");
     });
+  }
+
+  /** Bytes read from the upstream (see `ConnectionPool`'s read buffer: valid only during this call). */
+  read(data: Buffer): void {
+    try {
+      this.#parser.execute(data);
+      this.#handler?.onReadEnd();
+    } catch (e) {
+      this.#fail((e as ParseError).code ?? "HPE", `invalid response from upstream: ${(e as Error).message}`);
+    }
   }
 
   markConnected(): void {
@@ -192,6 +191,13 @@ export class UpstreamConnection {
   }
 }
 
+/**
+ * Where every upstream connection's reads land, one read at a time. Nothing keeps a view of it past the read:
+ * the parser copies header text into strings and hands each body piece over as a copy of its own (checked in
+ * upstream.test.ts), so one buffer serves every connection.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
 /** The connections to one endpoint: idle ones reused most recently used first, new ones opened on demand. */
 export class ConnectionPool {
   readonly ip: string;
@@ -242,9 +248,20 @@ export class ConnectionPool {
   }
 
   #open(): UpstreamConnection {
-    const socket = connect({ host: this.ip, port: this.port });
+    // Reads go straight into the shared buffer and to the parser, past node:stream's queue and 'data' events.
+    const socket = connect({
+      host: this.ip,
+      port: this.port,
+      onread: {
+        buffer: READ_BUFFER,
+        callback: (n) => {
+          c.read(READ_BUFFER.subarray(0, n));
+          return true;
+        },
+      },
+    });
     const lifetime = this.#options.lifeTimeMs;
-    const c = new UpstreamConnection(
+    const c: UpstreamConnection = new UpstreamConnection(
       this,
       socket,
       this.#options.maxHeaderBytes,
