@@ -16,23 +16,19 @@
 // else on CPU 1. Everything runs on 127.0.0.1; every process it starts is stopped at the end, on errors, on
 // Ctrl-C, and when the run overruns its time budget.
 
-import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { bundleIsCurrent, ensureBundle } from "../scripts/bundle.ts";
-import { ensureDebianBinary, isRoot } from "./lib/apt.ts";
 import { type CpuSnapshot, cpuSnapshot, type ForeignLoad, foreignLoad } from "./lib/foreign-load.ts";
 import { Histogram } from "./lib/histogram.ts";
 import { machine } from "./lib/machine.ts";
 import { freePort } from "./lib/net.ts";
-import { placement } from "./lib/pinning.ts";
-import { type Child, ProcessGroup, readRss, waitForOutput } from "./lib/processes.ts";
+import { type Child, readRss, waitForOutput } from "./lib/processes.ts";
 import { runWrk, WRK, type WrkResult, wrkVersion } from "./lib/wrk.ts";
 import type { DoneLine, GeneratorLine, WindowLine } from "./soak/generator.ts";
-import { describeNoise, machineNoise, type Noise, otherBenchmarks } from "./soak/machine-check.ts";
+import { describeNoise, otherBenchmarks } from "./soak/machine-check.ts";
 import type { ProbeLine } from "./soak/probe.ts";
 import {
   formatLine,
@@ -44,6 +40,15 @@ import {
   warmupOf,
   windowRecord,
 } from "./soak/report.ts";
+import type { Noise } from "./suite/report.ts";
+import {
+  machineNoise,
+  QUIET,
+  requireDebianBinary,
+  startOrigin,
+  startRun,
+  waitQuiet,
+} from "./suite/run-env.ts";
 import {
   checkAnswers,
   dtabs,
@@ -53,7 +58,6 @@ import {
   NOFILE,
   nginxVersion,
   type Origin,
-  startNginxOrigin,
   trellisCommand,
 } from "./suite/services.ts";
 
@@ -67,8 +71,6 @@ const MAX_LOAD_S = 5;
 const MAX_LOAD_CONNECTIONS = 32;
 /** How long the noise floor is measured on each CPU, at the start and at the end. */
 const NOISE_MS = 2000;
-/** Other programs' CPU use, as a share of one CPU, under which the machine counts as quiet. */
-const QUIET = 0.15;
 
 const USAGE = `Usage: npm run bench:soak -- [options]
   --minutes N        soak length in minutes (default 10; 1 for a quick check; at least 0.5)
@@ -227,24 +229,6 @@ async function startProxy(env: Env, origin: Origin, withProbe: boolean): Promise
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Other programs' use of the CPUs over 2 s, as a share of one CPU (before this starts anything). */
-async function othersLoad(): Promise<number> {
-  const from = cpuSnapshot([]);
-  await sleep(2000);
-  return foreignLoad(from, cpuSnapshot([])).foreignShareOfOneCpu;
-}
-
-/** Waits up to `minutes` until other programs use under 15% of a CPU (as the suite's --wait-quiet does). */
-async function waitQuiet(minutes: number): Promise<number> {
-  const deadline = Date.now() + minutes * 60_000;
-  for (;;) {
-    const busy = await othersLoad();
-    if (busy < QUIET || Date.now() >= deadline) return busy;
-    log(`bench:soak: other programs use ${(busy * 100).toFixed(0)}% of a CPU; waiting for a quiet machine\n`);
-    await sleep(10_000);
-  }
-}
-
 interface SoakRun {
   readonly windows: WindowRecord[];
   readonly histograms: Map<number, Histogram>;
@@ -370,39 +354,12 @@ async function soak(
 async function main(): Promise<number> {
   const started = performance.now();
   const o = options();
-  if (!ensureDebianBinary(WRK, ["wrk"], log))
-    fail(`${WRK} is missing: ${isRoot() ? "apt-get install -y wrk failed" : "sudo apt-get install -y wrk"}`);
-  if (!ensureDebianBinary(NGINX, ["nginx-light", "nginx"], log))
-    fail(
-      `${NGINX} is missing: ${isRoot() ? "apt-get install -y nginx-light failed" : "sudo apt-get install -y nginx-light"}`,
-    );
+  requireDebianBinary(WRK, ["wrk"], log, fail);
+  requireDebianBinary(NGINX, ["nginx-light", "nginx"], log, fail);
   const notes: string[] = [];
   const host = machine();
-  const place = placement(!o.pin);
-  if (place.pinned)
-    spawnSync("/usr/bin/taskset", ["-pc", place.cpus("load") as string, String(process.pid)], {
-      stdio: "ignore",
-    });
-  const group = new ProcessGroup();
-  const tmp = mkdtempSync(join(tmpdir(), "trellis-soak-"));
-  const env: Env = { group, tmp, place };
-  let cleaning: Promise<void> | undefined;
-  const cleanup = () => {
-    cleaning ??= group.close().finally(() => rmSync(tmp, { recursive: true, force: true }));
-    return cleaning;
-  };
-  for (const [signal, code] of [
-    ["SIGINT", 130],
-    ["SIGTERM", 143],
-  ] as const)
-    process.once(signal, () => {
-      log(`\nbench:soak: ${signal}: stopping everything it started\n`);
-      cleanup().finally(() => process.exit(code));
-    });
-  process.once("exit", () => {
-    group.killAllNow();
-    rmSync(tmp, { recursive: true, force: true });
-  });
+  const env = startRun({ name: "bench:soak", pin: o.pin, tmpPrefix: "trellis-soak-", log });
+  const { group, place, cleanup } = env;
   // Bounded: the wait for a quiet machine, the soak, the max-load run, start-up and stopping, with room to spare.
   const budgetS = o.durationS + 300 + o.waitQuietMin * 60;
   const overrun = setTimeout(() => {
@@ -410,8 +367,7 @@ async function main(): Promise<number> {
     cleanup().finally(() => process.exit(1));
   }, budgetS * 1000);
 
-  log(`bench:soak: ${place.description}\n`);
-  const busy = await waitQuiet(o.waitQuietMin);
+  const busy = await waitQuiet(o.waitQuietMin, "bench:soak", log);
   if (busy >= QUIET) {
     log(
       `bench:soak: warning: other programs use ${(busy * 100).toFixed(0)}% of a CPU; the figures will show it\n`,
@@ -437,8 +393,7 @@ async function main(): Promise<number> {
   let rssPeak: number | undefined;
   try {
     noise.push(...(await machineNoise(env, "start", NOISE_MS)));
-    const origin = await startNginxOrigin(env);
-    await checkAnswers(origin.port, "the nginx origin");
+    const origin = await startOrigin(env);
     const proxy = await startProxy(env, origin, o.probe);
     await checkAnswers(proxy.port, "Trellis one hop");
     log(

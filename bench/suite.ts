@@ -14,18 +14,13 @@
 // bench/results/latest.md, latest.json and latency.svg. Everything runs on 127.0.0.1, and every process the
 // suite starts is stopped at the end, on errors and on Ctrl-C.
 
-import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { ensureDebianBinary, isRoot } from "./lib/apt.ts";
 import { cpuSnapshot, type ForeignLoad, foreignLoad } from "./lib/foreign-load.ts";
-import type { Hiccups } from "./lib/hiccups.ts";
 import { machine } from "./lib/machine.ts";
-import { placement } from "./lib/pinning.ts";
-import { ProcessGroup } from "./lib/processes.ts";
 import { WRK, wrkVersion } from "./lib/wrk.ts";
 import { type ChartPanel, latencyChart } from "./suite/chart.ts";
 import { type ClosedResult, closedLoop } from "./suite/closed.ts";
@@ -33,12 +28,18 @@ import { Context, SECTIONS, type Section, settings } from "./suite/context.ts";
 import { type MemoryResult, memory } from "./suite/memory.ts";
 import { type OpenResult, openLoop } from "./suite/open.ts";
 import { markdown, type Noise, type SuiteReport, targets } from "./suite/report.ts";
+import {
+  machineNoise,
+  QUIET,
+  requireDebianBinary,
+  startOrigin,
+  startRun,
+  waitQuiet,
+} from "./suite/run-env.ts";
 import { type ScaleResult, scale } from "./suite/scale.ts";
 import {
   CASES,
   type Case,
-  checkAnswers,
-  type Env,
   HAPROXY,
   haproxyVersion,
   LABEL,
@@ -47,13 +48,11 @@ import {
   type Origin,
   packageVersion,
   sourcesChangedSince,
-  startNginxOrigin,
   stopService,
   trellisBuild,
 } from "./suite/services.ts";
 
 const RESULTS = fileURLToPath(new URL("./results/", import.meta.url));
-const HICCUPS = fileURLToPath(new URL("./lib/hiccups.ts", import.meta.url));
 
 const USAGE = `Usage: npm run bench -- [options]
   --quick            short runs (4 s open loop, 1 s closed loop) and 1 run unless --runs says otherwise
@@ -143,10 +142,7 @@ function ensureTools(cases: readonly Case[]): { notes: string[]; drop: Case[] } 
     );
   }
   // nginx is the origin of everything: without it there is no suite.
-  if (!ensureDebianBinary(NGINX, ["nginx-light", "nginx"], log))
-    fail(
-      `${NGINX} is missing: ${isRoot() ? "apt-get install -y nginx-light failed" : "sudo apt-get install -y nginx-light"}`,
-    );
+  requireDebianBinary(NGINX, ["nginx-light", "nginx"], log, fail);
   if (cases.includes("haproxy") && !ensureDebianBinary(HAPROXY, ["haproxy"], log)) {
     drop.push("haproxy");
     notes.push(
@@ -156,45 +152,6 @@ function ensureTools(cases: readonly Case[]): { notes: string[]; drop: Case[] } 
     );
   }
   return { notes, drop };
-}
-
-/** The machine's noise floor: a spinning thread on each CPU (at once) for `ms`, counting the time it lost. */
-async function machineNoise(env: Env, when: "start" | "end", ms: number): Promise<Noise[]> {
-  const roles = env.place.pinned ? (["sut", "load"] as const) : (["sut"] as const);
-  return Promise.all(
-    roles.map(async (role) => {
-      const [cmd, argv] = env.place.wrap(role, process.execPath, [HICCUPS, String(ms)]);
-      const child = env.group.spawn(`hiccups ${role}`, cmd, argv);
-      await child.exited();
-      const h = JSON.parse(child.output().trim().split("\n").at(-1) ?? "{}") as Hiccups;
-      return { when, cpu: env.place.cpus(role) ?? "any", ...h };
-    }),
-  );
-}
-
-/** Share of one CPU that other programs use, over `ms` (nothing of the suite's runs yet). */
-async function othersLoad(ms: number): Promise<number> {
-  const from = cpuSnapshot([]);
-  await new Promise((r) => setTimeout(r, ms));
-  return foreignLoad(from, cpuSnapshot([])).foreignShareOfOneCpu;
-}
-
-/** Waits (up to `minutes`) until other programs use under 15% of a CPU; warns if they still do. */
-async function waitQuiet(minutes: number): Promise<void> {
-  const deadline = Date.now() + minutes * 60_000;
-  for (;;) {
-    const busy = await othersLoad(2000);
-    if (busy < 0.15) return;
-    const pct = `${(busy * 100).toFixed(0)}%`;
-    if (Date.now() >= deadline) {
-      log(
-        `bench: warning: other programs use ${pct} of a CPU; the figures will be skewed (see the report's header)\n`,
-      );
-      return;
-    }
-    log(`bench: other programs use ${pct} of a CPU; waiting for a quiet machine\n`);
-    await new Promise((r) => setTimeout(r, 10_000));
-  }
 }
 
 function chart(report: SuiteReport): string | undefined {
@@ -232,7 +189,11 @@ function chart(report: SuiteReport): string | undefined {
 
 async function main(): Promise<number> {
   const o = options();
-  await waitQuiet(o.waitQuietMin);
+  const busy = await waitQuiet(o.waitQuietMin, "bench", log);
+  if (busy >= QUIET)
+    log(
+      `bench: warning: other programs use ${(busy * 100).toFixed(0)}% of a CPU; the figures will be skewed (see the report's header)\n`,
+    );
   const started = performance.now();
   const host = machine();
   const { notes, drop } = ensureTools(o.settings.cases);
@@ -240,36 +201,8 @@ async function main(): Promise<number> {
     drop.length === 0
       ? o.settings
       : { ...o.settings, cases: o.settings.cases.filter((c) => !drop.includes(c)) };
-  const place = placement(!o.pin);
-  if (place.pinned) {
-    // This script's own work (scrapes, start-up probes, held connections' bookkeeping) goes with the load.
-    spawnSync("/usr/bin/taskset", ["-pc", place.cpus("load") as string, String(process.pid)], {
-      stdio: "ignore",
-    });
-  }
-  const group = new ProcessGroup();
-  const tmp = mkdtempSync(join(tmpdir(), "trellis-bench-"));
-  const env: Env = { group, tmp, place };
-
-  let cleaning: Promise<void> | undefined;
-  const cleanup = () => {
-    cleaning ??= group.close().finally(() => rmSync(tmp, { recursive: true, force: true }));
-    return cleaning;
-  };
-  for (const [signal, code] of [
-    ["SIGINT", 130],
-    ["SIGTERM", 143],
-  ] as const)
-    process.once(signal, () => {
-      log(`\nbench: ${signal}: stopping everything it started\n`);
-      cleanup().finally(() => process.exit(code));
-    });
-  process.once("exit", () => {
-    group.killAllNow();
-    rmSync(tmp, { recursive: true, force: true });
-  });
-
-  log(`bench: ${place.description}\n`);
+  const env = startRun({ name: "bench", pin: o.pin, tmpPrefix: "trellis-bench-", log });
+  const { group, place } = env;
   const buildAtStart = trellisBuild();
   const noiseMs = s.quick ? 1000 : 2000;
   const noise: Noise[] = [];
@@ -283,8 +216,7 @@ async function main(): Promise<number> {
   try {
     // One nginx origin for everything; the extra ports are the 1,000 endpoints of the scale and start-up cases.
     const extra = s.sections.includes("scale") || s.sections.includes("memory") ? s.scale.size : 0;
-    origin = await startNginxOrigin(env, extra);
-    await checkAnswers(origin.port, "the nginx origin");
+    origin = await startOrigin(env, extra);
     log(`nginx origin on 127.0.0.1:${origin.port}${extra > 0 ? ` (and ${extra} more ports)` : ""}\n`);
     const ctx = new Context(env, s, origin, log);
     noise.push(...(await machineNoise(env, "start", noiseMs)));
@@ -308,7 +240,7 @@ async function main(): Promise<number> {
     noise.push(...(await machineNoise(env, "end", noiseMs)));
   } finally {
     await stopService(env, origin);
-    await cleanup();
+    await env.cleanup();
   }
 
   const partial: Omit<SuiteReport, "targets"> = {

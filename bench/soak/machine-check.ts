@@ -1,11 +1,7 @@
-// Whether the machine is quiet enough to soak on: other benchmark processes running, and each CPU's noise floor.
+// Whether the machine is quiet enough to soak on: other benchmark processes running, and the noise floor in words for the report.
 
 import { readdirSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import type { Hiccups } from "../lib/hiccups.ts";
-import type { Env } from "../suite/services.ts";
-
-const HICCUPS = fileURLToPath(new URL("../lib/hiccups.ts", import.meta.url));
+import type { Noise } from "../suite/report.ts";
 
 /** Command lines that belong to a benchmark (this repository's, or a load tool). */
 const BENCHMARK =
@@ -35,26 +31,6 @@ export function otherBenchmarks(mine: ReadonlySet<number> = new Set()): string[]
     if (BENCHMARK.test(cmd)) found.push(`${pid} ${cmd.slice(0, 160)}`);
   }
   return found;
-}
-
-/** One CPU's noise floor: a thread spinning on it for `ms`, counting the time it did not run. */
-export interface Noise extends Hiccups {
-  readonly when: "start" | "end";
-  readonly cpu: string;
-}
-
-/** Spins on each CPU of the placement at once (as the suite does) and reports what each lost. */
-export async function machineNoise(env: Env, when: "start" | "end", ms: number): Promise<Noise[]> {
-  const roles = env.place.pinned ? (["sut", "load"] as const) : (["sut"] as const);
-  return Promise.all(
-    roles.map(async (role) => {
-      const [cmd, argv] = env.place.wrap(role, process.execPath, [HICCUPS, String(ms)]);
-      const child = env.group.spawn(`hiccups ${role}`, cmd, argv);
-      await child.exited();
-      const h = JSON.parse(child.output().trim().split("\n").at(-1) ?? "{}") as Hiccups;
-      return { when, cpu: env.place.cpus(role) ?? "any", ...h };
-    }),
-  );
 }
 
 export function describeNoise(n: readonly Noise[]): string {
