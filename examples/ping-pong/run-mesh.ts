@@ -2,7 +2,7 @@
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { createInterface } from "node:readline";
@@ -53,21 +53,37 @@ const zk: ZkAddr[] | undefined = options.zk?.split(",").map((text) => {
   return { host: (m[1] as string).replace(/^\[|\]$/g, ""), port: Number(m[2] ?? 2181) };
 });
 
-/** A port the OS has just handed out and released. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === "object" && a !== null ? a.port : 0));
-    });
+/**
+ * `n` distinct ports the OS has just handed out and released. Every one is held until all are chosen: taken and
+ * released one at a time, the OS may hand the same port out twice (it did, and two parts of the mesh collided).
+ */
+async function freePorts(n: number): Promise<number[]> {
+  const held = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<Server>((resolve, reject) => {
+          const s = createServer();
+          s.once("error", reject);
+          s.listen(0, "127.0.0.1", () => resolve(s));
+        }),
+    ),
+  );
+  const chosen = held.map((s) => {
+    const a = s.address();
+    return typeof a === "object" && a !== null ? a.port : 0;
   });
+  await Promise.all(held.map((s) => new Promise((r) => s.close(r))));
+  return chosen;
 }
 
 const ports: MeshPorts = { ...ARTICLE_PORTS };
 if (options["free-ports"]) {
-  for (const k of Object.keys(ports) as (keyof MeshPorts)[]) ports[k] = await freePort();
+  const keys = Object.keys(ports) as (keyof MeshPorts)[];
+  const chosen = await freePorts(keys.length);
+  keys.forEach((k, i) => {
+    ports[k] = chosen[i] as number;
+  });
 }
 const dir = mkdtempSync(join(tmpdir(), "trellis-mesh-"));
 const files = writeMeshConfigs(dir, ports, zk, { namerd: true });
