@@ -212,7 +212,7 @@ export class ClientConnection {
     if (this.#closing) return;
     if (this.#queue.length === 0 && this.#parsing === undefined) {
       // The first bytes of a new request: its head must be complete within the headers timeout.
-      this.#arm(this.#limits.headersTimeoutMs);
+      this.#deadline.set(this.#limits.headersTimeoutMs);
     }
     try {
       this.#parser.execute(data);
@@ -231,10 +231,6 @@ export class ClientConnection {
       }
       this.#refuse(status, `malformed request: ${e.message}`);
     }
-  }
-
-  #arm(ms: number): void {
-    this.#deadline.set(ms);
   }
 
   #onTimeout(): void {
@@ -264,7 +260,7 @@ export class ClientConnection {
     } else {
       this.#parsing = ex;
     }
-    this.#arm(this.#limits.requestTimeoutMs);
+    this.#deadline.set(this.#limits.requestTimeoutMs);
     if (this.#queue.length > 1 || ex.hasBody) this.#socket.pause();
     if (this.#active === undefined) this.#next();
     return false;
@@ -347,7 +343,7 @@ export class ClientConnection {
     if (ex === undefined) {
       if (!this.#closing) {
         this.#socket.resume();
-        this.#arm(this.#limits.keepAliveTimeoutMs);
+        this.#deadline.set(this.#limits.keepAliveTimeoutMs);
       }
       return;
     }

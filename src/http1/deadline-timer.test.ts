@@ -2,10 +2,11 @@
 
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { DeadlineTimer, type TimerHost } from "./deadline-timer.ts";
+import type { Timers } from "../naming/index.ts";
+import { DeadlineTimer } from "./deadline-timer.ts";
 
 /** A fake clock with timers; `advance` runs every timer that falls due, in order. */
-class FakeTimers implements TimerHost {
+class FakeTimers implements Timers {
   time = 0;
   started = 0;
   #next = 1;
@@ -13,14 +14,14 @@ class FakeTimers implements TimerHost {
 
   now = (): number => this.time;
 
-  start = (fn: () => void, ms: number): unknown => {
+  setTimeout = (fn: () => void, ms: number): unknown => {
     this.started++;
     const id = this.#next++;
     this.#pending.set(id, { at: this.time + ms, fn });
     return id;
   };
 
-  cancel = (handle: unknown): void => {
+  clearTimeout = (handle: unknown): void => {
     this.#pending.delete(handle as number);
   };
 
@@ -45,67 +46,70 @@ class FakeTimers implements TimerHost {
 
 describe("DeadlineTimer", () => {
   test("expires once the deadline has passed, not before", () => {
-    const host = new FakeTimers();
+    const clock = new FakeTimers();
     let expired = 0;
-    const d = new DeadlineTimer(() => expired++, host);
+    const d = new DeadlineTimer(() => expired++, { now: clock.now, timers: clock });
     d.set(100);
-    host.advance(98);
+    clock.advance(98);
     assert.equal(expired, 0);
-    host.advance(2);
+    clock.advance(2);
     assert.equal(expired, 1);
-    host.advance(1000);
+    clock.advance(1000);
     assert.equal(expired, 1, "expires once per deadline");
   });
 
   test("a deadline moved later is honoured, with one timer started per firing rather than per move", () => {
-    const host = new FakeTimers();
+    const clock = new FakeTimers();
     let expired = 0;
-    const d = new DeadlineTimer(() => expired++, host);
+    const d = new DeadlineTimer(() => expired++, { now: clock.now, timers: clock });
     // A busy connection: a new deadline every millisecond for 10 s.
     for (let i = 0; i < 10_000; i++) {
       d.set(1000);
-      host.advance(1);
+      clock.advance(1);
     }
     assert.equal(expired, 0);
-    assert.ok(host.started <= 11, `started ${host.started} timers for 10,000 moves`);
-    host.advance(998);
+    assert.ok(clock.started <= 11, `started ${clock.started} timers for 10,000 moves`);
+    clock.advance(998);
     assert.equal(expired, 0);
-    host.advance(2);
+    clock.advance(2);
     assert.equal(expired, 1);
   });
 
   test("a deadline moved earlier fires at the earlier time", () => {
-    const host = new FakeTimers();
+    const clock = new FakeTimers();
     let expired = 0;
-    const d = new DeadlineTimer(() => expired++, host);
+    const d = new DeadlineTimer(() => expired++, { now: clock.now, timers: clock });
     d.set(60_000);
-    host.advance(10);
+    clock.advance(10);
     d.set(100);
-    host.advance(100);
+    clock.advance(100);
     assert.equal(expired, 1);
   });
 
   test("clear stops it expiring; the armed timer ends without starting another", () => {
-    const host = new FakeTimers();
+    const clock = new FakeTimers();
     let expired = 0;
-    const d = new DeadlineTimer(() => expired++, host);
+    const d = new DeadlineTimer(() => expired++, { now: clock.now, timers: clock });
     d.set(100);
     d.clear();
-    host.advance(1000);
+    clock.advance(1000);
     assert.equal(expired, 0);
-    assert.equal(host.armed, 0);
+    assert.equal(clock.armed, 0);
     d.set(50);
-    host.advance(50);
+    clock.advance(50);
     assert.equal(expired, 1, "a deadline set after a clear works");
   });
 
   test("dispose cancels the timer at once", () => {
-    const host = new FakeTimers();
-    const d = new DeadlineTimer(() => assert.fail("expired after dispose"), host);
+    const clock = new FakeTimers();
+    const d = new DeadlineTimer(() => assert.fail("expired after dispose"), {
+      now: clock.now,
+      timers: clock,
+    });
     d.set(100);
     d.dispose();
-    assert.equal(host.armed, 0);
-    host.advance(1000);
+    assert.equal(clock.armed, 0);
+    clock.advance(1000);
   });
 
   test("runs on the real clock and timers", async () => {

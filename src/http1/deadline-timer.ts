@@ -1,19 +1,14 @@
 // A deadline that moves on every request for the cost of a clock read: its one timer is re-armed only when it fires.
 
-/** The clock and timers a deadline uses; `systemTimers` in production, a fake in tests. */
-export interface TimerHost {
-  /** Milliseconds on a monotonic clock. */
-  now(): number;
-  /** Runs `fn` after `ms`; the handle goes to `cancel`. Timers must not keep the process alive. */
-  start(fn: () => void, ms: number): unknown;
-  cancel(handle: unknown): void;
-}
+import { type Timers, unrefTimers } from "../naming/index.ts";
 
-export const systemTimers: TimerHost = {
-  now: () => performance.now(),
-  start: (fn, ms) => setTimeout(fn, ms).unref(),
-  cancel: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
+/** The clock and timers a deadline uses: the real ones by default, fakes in tests. */
+export interface DeadlineClock {
+  /** Milliseconds on a monotonic clock; default `performance.now`. */
+  readonly now?: () => number;
+  /** Default: the real timers, unref'd. */
+  readonly timers?: Timers;
+}
 
 /**
  * Calls `onExpired` once the deadline set last has passed. Setting a deadline is cheap: when the armed timer fires
@@ -23,20 +18,22 @@ export const systemTimers: TimerHost = {
  */
 export class DeadlineTimer {
   readonly #onExpired: () => void;
-  readonly #host: TimerHost;
+  readonly #now: () => number;
+  readonly #timers: Timers;
   #deadline = Number.POSITIVE_INFINITY;
   #handle: unknown;
-  /** When the armed timer fires (host clock); infinity when none is armed. */
+  /** When the armed timer fires (its clock); infinity when none is armed. */
   #firesAt = Number.POSITIVE_INFINITY;
 
-  constructor(onExpired: () => void, host: TimerHost = systemTimers) {
+  constructor(onExpired: () => void, clock: DeadlineClock = {}) {
     this.#onExpired = onExpired;
-    this.#host = host;
+    this.#now = clock.now ?? (() => performance.now());
+    this.#timers = clock.timers ?? unrefTimers;
   }
 
   /** Expires `ms` from now, replacing the previous deadline (earlier or later). */
   set(ms: number): void {
-    const now = this.#host.now();
+    const now = this.#now();
     this.#deadline = now + ms;
     if (this.#firesAt <= this.#deadline) return;
     this.#arm(now, ms);
@@ -56,11 +53,11 @@ export class DeadlineTimer {
   #arm(now: number, ms: number): void {
     this.#disarm();
     this.#firesAt = now + ms;
-    this.#handle = this.#host.start(this.#fire, ms);
+    this.#handle = this.#timers.setTimeout(this.#fire, ms);
   }
 
   #disarm(): void {
-    if (this.#handle !== undefined) this.#host.cancel(this.#handle);
+    if (this.#handle !== undefined) this.#timers.clearTimeout(this.#handle);
     this.#handle = undefined;
     this.#firesAt = Number.POSITIVE_INFINITY;
   }
@@ -69,8 +66,8 @@ export class DeadlineTimer {
     this.#handle = undefined;
     this.#firesAt = Number.POSITIVE_INFINITY;
     if (this.#deadline === Number.POSITIVE_INFINITY) return;
-    const now = this.#host.now();
-    // Timers may fire a little before the host clock says (libuv reads its clock once per loop turn).
+    const now = this.#now();
+    // Timers may fire a little before the clock says (libuv reads its clock once per loop turn).
     if (now >= this.#deadline - 1) {
       this.#deadline = Number.POSITIVE_INFINITY;
       this.#onExpired();

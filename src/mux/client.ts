@@ -1,7 +1,7 @@
 // A mux client session: Finagle's handshake, tagged dispatches, pings that detect a dead peer, drains and discards.
 
 import { connect, type Socket } from "node:net";
-import type { Timers } from "../naming/index.ts";
+import { type Timers, unrefTimers } from "../naming/index.ts";
 import {
   CAN_TINIT_MESSAGE,
   DEFAULT_MAX_FRAME_BYTES,
@@ -53,15 +53,6 @@ export interface MuxClientOptions {
   readonly timers?: Timers;
 }
 
-const defaultTimers: Timers = {
-  setTimeout: (f, ms) => {
-    const t = setTimeout(f, ms);
-    t.unref();
-    return t;
-  },
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
-
 interface Outstanding {
   resolve(body: Buffer): void;
   reject(e: Error): void;
@@ -89,7 +80,7 @@ export class MuxClientSession {
 
   private constructor(socket: Socket, options: MuxClientOptions) {
     this.#options = options;
-    this.#timers = options.timers ?? defaultTimers;
+    this.#timers = options.timers ?? unrefTimers;
     this.#conn = new MuxConnection(
       socket,
       { onMessage: (m) => this.#onMessage(m), onClose: (e) => this.#onClose(e) },
@@ -99,7 +90,7 @@ export class MuxClientSession {
 
   /** Connects and completes the handshake (Finagle's: an Rerr "tinit check", then Tinit/Rinit). */
   static connect(host: string, port: number, options: MuxClientOptions = {}): Promise<MuxClientSession> {
-    const timers = options.timers ?? defaultTimers;
+    const timers = options.timers ?? unrefTimers;
     return new Promise((resolve, reject) => {
       const socket = connect({ host, port });
       let done = false;

@@ -131,7 +131,7 @@ export class Activity<T> {
    * The first value that is not Pending, as a promise: resolves on Ok, rejects on Failed, and rejects with an
    * ActivityTimeoutError after `timeoutMs` (if given). The observation is closed once settled.
    */
-  toPromise(timeoutMs?: number, timers: Timers = globalTimers): Promise<T> {
+  toPromise(timeoutMs?: number, timers: Timers = unrefTimers): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       let settled = false;
       let sub: Closable | undefined;
@@ -159,16 +159,17 @@ export class Activity<T> {
   }
 }
 
-/** The timer functions an Activity's waits use; passed in so tests can drive time themselves. */
+/** Timer functions, passed in (to an Activity's waits and to whatever keeps time) so tests can drive time themselves. */
 export interface Timers {
   setTimeout(f: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
 }
 
-const globalTimers: Timers = {
+/** The real timers, unref'd: a pending one never keeps the process alive. */
+export const unrefTimers: Timers = {
   setTimeout: (f, ms) => {
     const t = setTimeout(f, ms);
-    t.unref?.();
+    t.unref();
     return t;
   },
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),

@@ -1,6 +1,6 @@
 // The naming core's public surface: paths, dtabs, name trees, addresses, dynamic values, binding and delegation.
 
-export { Activity, ActivityTimeoutError, State, type Timers } from "./activity.ts";
+export { Activity, ActivityTimeoutError, State, type Timers, unrefTimers } from "./activity.ts";
 export { Addr, type Address, type Meta, WEIGHT_META_KEY } from "./addr.ts";
 export { bindTree, type Lookup, MAX_DEPTH, RecursionLimitError } from "./bind.ts";
 export { delegateTreeToJson, drawDelegateTree, type Json, resolveAddrs } from "./delegate-json.ts";

@@ -1,7 +1,7 @@
 // An HTTP health check of a local service, polled on a timer: passing or failing after thresholds, told to a listener.
 
 import { request as httpRequest } from "node:http";
-import type { Timers } from "../naming/index.ts";
+import { type Timers, unrefTimers } from "../naming/index.ts";
 
 export interface HealthCheckSettings {
   /** What to GET; a status from 200 to 399 passes. */
@@ -30,15 +30,6 @@ export interface HealthCheckOptions {
 /** `unknown` until the first check has answered. */
 export type HealthState = "unknown" | "passing" | "failing";
 
-const realTimers: Timers = {
-  setTimeout: (f, ms) => {
-    const t = setTimeout(f, ms);
-    t.unref();
-    return t;
-  },
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
-
 /**
  * Checks a service every `intervalMs` (one check at a time) and says when it starts or stops passing. The first
  * answer decides at once (a service is not announced before it has passed once); after that a change needs
@@ -60,7 +51,7 @@ export class HealthCheck {
 
   constructor(settings: HealthCheckSettings, options: HealthCheckOptions = {}) {
     this.settings = settings;
-    this.#timers = options.timers ?? realTimers;
+    this.#timers = options.timers ?? unrefTimers;
     this.#now = options.now ?? Date.now;
     this.#probe = options.probe ?? httpProbe;
   }

@@ -2,7 +2,7 @@
 
 import { MEMBER_PREFIX } from "../namers/serversets/serverset-watch.ts";
 import { type ZkClient, ZkError, type ZkWatchEvent } from "../namers/serversets/zk-client.ts";
-import type { Timers } from "../naming/index.ts";
+import { type Timers, unrefTimers } from "../naming/index.ts";
 
 /** What a registration needs of a ZooKeeper session (ZkClient; a fake in unit tests). */
 export type RegistrationClient = Pick<
@@ -41,15 +41,6 @@ export interface ZkRegistrationOptions {
 /** The first and the longest pause before trying again after a failed operation. */
 const MIN_RETRY_MS = 100;
 const MAX_RETRY_MS = 5000;
-
-const realTimers: Timers = {
-  setTimeout: (f, ms) => {
-    const t = setTimeout(f, ms);
-    t.unref();
-    return t;
-  },
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
 
 /**
  * Keeps one ephemeral sequential `member_` znode under a serverset path while wanted. Operations run one at a
@@ -90,7 +81,7 @@ export class ZkRegistration {
     this.#client = client;
     this.path = path;
     this.data = data;
-    this.#timers = options.timers ?? realTimers;
+    this.#timers = options.timers ?? unrefTimers;
     this.#onChange = options.onChange;
     this.#stateSub = client.onStateChange((state) => {
       if (state === "expired" && this.#node !== undefined) {

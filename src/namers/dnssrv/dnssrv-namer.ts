@@ -12,6 +12,7 @@ import {
   type Path,
   State,
   type Timers,
+  unrefTimers,
   Var,
 } from "../../naming/index.ts";
 import type { DnsClient } from "./dns-client.ts";
@@ -50,15 +51,6 @@ interface Poll {
 /** node:dns codes that mean "no such name" (NXDOMAIN) and "no SRV records" (NOERROR, empty): both Neg. */
 const NO_ANSWER = new Set(["ENOTFOUND", "ENODATA"]);
 
-const realTimers: Timers = {
-  setTimeout: (f, ms) => {
-    const t = setTimeout(f, ms);
-    t.unref();
-    return t;
-  },
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
-
 /**
  * Linkerd's DnsSrvNamer. The first label is an SRV record name (`_http._tcp.pong.example.com`), the id is
  * `/#/<prefix>/<name>` and the rest the residual. While a binding uses it, the record is asked for at once and
@@ -81,7 +73,7 @@ export class DnsSrvNamer implements Namer {
     this.idPrefix = idPrefix;
     this.#client = options.client;
     this.#refreshMs = options.refreshMs ?? 5000;
-    this.#timers = options.timers ?? realTimers;
+    this.#timers = options.timers ?? unrefTimers;
     this.#now = options.now ?? Date.now;
     this.#metrics = options.metrics;
   }
