@@ -16,15 +16,15 @@ import {
   responseHead,
 } from "./framing.ts";
 import { Http1Parser, type ParsedHead, ParseError } from "./llhttp.ts";
-import type { PoolWaiter, UpstreamConnection, UpstreamFailure } from "./upstream.ts";
+import type { PoolWaiter, ResponseHandler, UpstreamConnection, UpstreamFailure } from "./upstream.ts";
 
 /** At most this many header lines in a request (Envoy's limit); more is answered 431. */
 export const MAX_HEADER_LINES = 100;
 
-/** What the connection needs from the router it serves. */
 /** A first piece of response body up to this size goes out in the same write as the head. */
 const SMALL_BODY_BYTES = 16 * 1024;
 
+/** What the connection needs from the router it serves. */
 export interface ConnectionRouter {
   /** Where the request goes: at once when known, else a Promise; throws or rejects with a RouterError. */
   route(request: Exchange, started: number): ExchangeRoute | Promise<ExchangeRoute>;
@@ -171,6 +171,74 @@ function refusal(
   return undefined;
 }
 
+/** What an attempt calls on its connection as its answer arrives. */
+interface Relay {
+  head(a: Attempt, head: ParsedHead): void;
+  body(a: Attempt, chunk: Buffer): void;
+  complete(a: Attempt): void;
+  readEnd(a: Attempt): void;
+  error(a: Attempt, failure: UpstreamFailure): void;
+}
+
+/** One attempt of an exchange on one upstream connection, and the state of relaying its answer. */
+class Attempt implements ResponseHandler {
+  readonly relay: Relay;
+  readonly ex: Exchange;
+  readonly route: ExchangeRoute;
+  readonly started: number;
+  readonly up: UpstreamConnection;
+  /** The exchange's attempt number when this one began: callbacks of an abandoned attempt can tell. */
+  readonly token: number;
+  /** This attempt's answer is not passed on (it is retried): its body is read and dropped. */
+  discard = false;
+  /** Whether the whole request went out on this connection before it was abandoned (so it can be reused). */
+  sentWhole = false;
+  /** The answer is re-framed as chunked for the client. */
+  chunked = false;
+  /** The answer's body is dropped (clearContext). */
+  dropBody = false;
+  /** The answer has no body (HEAD, 204, 304). */
+  bodyless = false;
+  /** The response head, held until the body's first bytes or the end of the read, to go out in one write. */
+  held: string | undefined = undefined;
+
+  constructor(
+    relay: Relay,
+    ex: Exchange,
+    route: ExchangeRoute,
+    started: number,
+    up: UpstreamConnection,
+    token: number,
+  ) {
+    this.relay = relay;
+    this.ex = ex;
+    this.route = route;
+    this.started = started;
+    this.up = up;
+    this.token = token;
+  }
+
+  onHead(head: ParsedHead): void {
+    this.relay.head(this, head);
+  }
+
+  onBody(chunk: Buffer): void {
+    this.relay.body(this, chunk);
+  }
+
+  onComplete(): void {
+    this.relay.complete(this);
+  }
+
+  onReadEnd(): void {
+    this.relay.readEnd(this);
+  }
+
+  onError(failure: UpstreamFailure): void {
+    this.relay.error(this, failure);
+  }
+}
+
 /**
  * Serves one client connection: requests are parsed by llhttp in strict mode and answered in order, one at a
  * time; requests pipelined behind wait (the socket is paused, so at most one read is buffered). Bodies stream
@@ -190,6 +258,14 @@ export class ClientConnection {
   #destroyed = false;
   /** The headers, request or keep-alive timeout, whichever the connection is in. */
   readonly #deadline = new DeadlineTimer(() => this.#onTimeout());
+  /** Relays each attempt's answer to the client: made once per connection, so an attempt is one small object. */
+  readonly #relay: Relay = {
+    head: (a, head) => this.#relayHead(a, head),
+    body: (a, chunk) => this.#relayBody(a, chunk),
+    complete: (a) => this.#relayComplete(a),
+    readEnd: (a) => this.#flushHead(a),
+    error: (a, failure) => this.#relayError(a, failure),
+  };
 
   constructor(socket: Socket, router: ConnectionRouter, limits: ConnectionLimits) {
     this.#socket = socket;
@@ -504,143 +580,145 @@ export class ClientConnection {
     if (ex.contentLength !== undefined && ex.contentLength > 0)
       headers.add("Content-Length", String(ex.contentLength));
     else if (ex.hasBody) headers.add("Transfer-Encoding", "chunked");
-    let out: HeaderList | undefined;
-    let chunked = false;
-    let dropBody = false;
-    let bodyless = false;
-    /** This attempt's answer is not passed on (it is retried): its body is read and dropped. */
-    let discard = false;
-    /** Whether the whole request went out on this connection before it was abandoned (so it can be reused). */
-    let sentWhole = false;
-    /** The response head, held until the body's first bytes or the end of the read, to go out in one write. */
-    let held: string | undefined;
-    const flush = (): void => {
-      if (held === undefined) return;
-      this.#socket.write(held, "latin1");
-      held = undefined;
-    };
-    up.send(ex.method, requestHead(ex.method, ex.target, headers), {
-      onHead: (head) => {
-        if (token !== ex.attempt) {
-          discard = true;
-          return;
-        }
-        if (!route.response(head.status, head.raw, replayable(ex), this.#router.now())) {
-          // Retried: this answer is dropped; its connection is reused if the exchange completes cleanly.
-          discard = true;
-          sentWhole = ex.requestEnded && allWritten(ex);
-          this.#clearTimer(ex);
-          ex.attempt++;
-          ex.upstream = undefined;
-          this.#retry(ex, route, started, route.retryDelayMs);
-          return;
-        }
-        this.#clearTimer(ex);
-        if (ex.keep) {
-          // Committed to this answer: nothing will be sent again, so nothing more is kept.
-          ex.keep = false;
-          ex.body = [];
-          ex.written = 0;
-        }
-        ex.responseStarted = true;
-        ex.status = head.status;
-        out = new HeaderList(head.raw, true);
-        dropBody = this.#router.responseHeaders(out, head.versionMinor === 0 ? "1.0" : "1.1", route);
-        bodyless = !responseHasBody(ex.method, head.status);
-        const hasLength = out.has("content-length");
-        if (dropBody) {
-          out.delete("content-length");
-          out.add("Content-Length", "0");
-        } else if (!bodyless && !hasLength) {
-          if (ex.version === "1.1") {
-            out.add("Transfer-Encoding", "chunked");
-            chunked = true;
-          } else {
-            // An HTTP/1.0 client reads to the end of the connection.
-            out.add("Connection", "close");
-            this.#closing = true;
-          }
-        }
-        if (!ex.keepAlive) {
-          if (!out.has("connection")) out.add("Connection", "close");
-          this.#closing = true;
-        }
-        held = responseHead(head.status, head.statusText, out);
-        route.done(head.status);
-      },
-      onBody: (chunk) => {
-        if (discard || dropBody || bodyless || this.#socket.destroyed) return;
-        if (held !== undefined && chunk.length <= SMALL_BODY_BYTES) {
-          // Head and a small first piece of body in one write (one string, no writev).
-          const body = chunk.toString("latin1");
-          const ok = this.#socket.write(
-            chunked ? `${held}${chunkHeader(chunk.length)}${body}${CRLF}` : held + body,
-            "latin1",
-          );
-          held = undefined;
-          if (!ok) up.socket.pause();
-          return;
-        }
-        flush();
-        const ok = chunked
-          ? this.#socket.write(chunkHeader(chunk.length), "latin1") &&
-            this.#socket.write(chunk) &&
-            this.#socket.write(CRLF)
-          : this.#socket.write(chunk);
-        if (!ok) up.socket.pause();
-      },
-      onComplete: () => {
-        if (discard) {
-          if (sentWhole) route.endpoint.pool.release(up);
-          else up.destroy();
-          return;
-        }
-        if (held !== undefined) {
-          this.#socket.write(chunked ? held + LAST_CHUNK : held, "latin1");
-          held = undefined;
-        } else if (chunked) {
-          this.#socket.write(LAST_CHUNK, "latin1");
-        }
-        ex.upstream = undefined;
-        // A connection is reused only when both directions ended cleanly.
-        if (ex.requestEnded) route.endpoint.pool.release(up);
-        else up.destroy();
-        this.#finish(ex, started);
-      },
-      onReadEnd: flush,
-      onError: (failure) => {
-        flush();
-        if (discard || token !== ex.attempt) return;
-        this.#clearTimer(ex);
-        ex.upstream = undefined;
-        if (!failure.beforeHead || ex.responseStarted) {
-          // Part of the answer is out: the client must see it cut, not whole.
-          route.done(undefined, failure.code);
-          this.#destroy();
-          return;
-        }
-        // Requeued: a connection that could not be made, or a pooled one the upstream had closed (the
-        // keep-alive race) when the request had no body, as before.
-        const next = route.failure(
-          failure.code,
-          failure.notSent || (failure.staleConnection && !ex.hasBody),
-          replayable(ex),
-          this.#router.now(),
-        );
-        if (next !== AfterFailure.fail) {
-          this.#retry(ex, route, started, next === AfterFailure.requeue ? 0 : route.retryDelayMs);
-          return;
-        }
-        route.done(undefined, failure.code);
-        this.#answerError(ex, this.#router.upstreamError(route, failure), started);
-      },
-    });
+    up.send(
+      ex.method,
+      requestHead(ex.method, ex.target, headers),
+      new Attempt(this.#relay, ex, route, started, up, token),
+    );
     if (ex.expectContinue && ex.hasBody && !ex.continued) {
       ex.continued = true;
       this.#socket.write("HTTP/1.1 100 Continue\r\n\r\n", "latin1");
     }
     this.#flushBody(ex);
     if (!ex.requestEnded && this.#queue.length === 1) this.#socket.resume();
+  }
+
+  /** Writes the held response head, if any. */
+  #flushHead(a: Attempt): void {
+    if (a.held === undefined) return;
+    this.#socket.write(a.held, "latin1");
+    a.held = undefined;
+  }
+
+  #relayHead(a: Attempt, head: ParsedHead): void {
+    const { ex, route } = a;
+    if (a.token !== ex.attempt) {
+      a.discard = true;
+      return;
+    }
+    if (!route.response(head.status, head.raw, replayable(ex), this.#router.now())) {
+      // Retried: this answer is dropped; its connection is reused if the exchange completes cleanly.
+      a.discard = true;
+      a.sentWhole = ex.requestEnded && allWritten(ex);
+      this.#clearTimer(ex);
+      ex.attempt++;
+      ex.upstream = undefined;
+      this.#retry(ex, route, a.started, route.retryDelayMs);
+      return;
+    }
+    this.#clearTimer(ex);
+    if (ex.keep) {
+      // Committed to this answer: nothing will be sent again, so nothing more is kept.
+      ex.keep = false;
+      ex.body = [];
+      ex.written = 0;
+    }
+    ex.responseStarted = true;
+    ex.status = head.status;
+    const out = new HeaderList(head.raw, true);
+    a.dropBody = this.#router.responseHeaders(out, head.versionMinor === 0 ? "1.0" : "1.1", route);
+    a.bodyless = !responseHasBody(ex.method, head.status);
+    const hasLength = out.has("content-length");
+    if (a.dropBody) {
+      out.delete("content-length");
+      out.add("Content-Length", "0");
+    } else if (!a.bodyless && !hasLength) {
+      if (ex.version === "1.1") {
+        out.add("Transfer-Encoding", "chunked");
+        a.chunked = true;
+      } else {
+        // An HTTP/1.0 client reads to the end of the connection.
+        out.add("Connection", "close");
+        this.#closing = true;
+      }
+    }
+    if (!ex.keepAlive) {
+      if (!out.has("connection")) out.add("Connection", "close");
+      this.#closing = true;
+    }
+    a.held = responseHead(head.status, head.statusText, out);
+    route.done(head.status);
+  }
+
+  #relayBody(a: Attempt, chunk: Buffer): void {
+    if (a.discard || a.dropBody || a.bodyless || this.#socket.destroyed) return;
+    const held = a.held;
+    if (held !== undefined && chunk.length <= SMALL_BODY_BYTES) {
+      // Head and a small first piece of body in one write (one string, no writev).
+      const body = chunk.toString("latin1");
+      const ok = this.#socket.write(
+        a.chunked ? `${held}${chunkHeader(chunk.length)}${body}${CRLF}` : held + body,
+        "latin1",
+      );
+      a.held = undefined;
+      if (!ok) a.up.socket.pause();
+      return;
+    }
+    this.#flushHead(a);
+    const ok = a.chunked
+      ? this.#socket.write(chunkHeader(chunk.length), "latin1") &&
+        this.#socket.write(chunk) &&
+        this.#socket.write(CRLF)
+      : this.#socket.write(chunk);
+    if (!ok) a.up.socket.pause();
+  }
+
+  #relayComplete(a: Attempt): void {
+    const { ex, route, up } = a;
+    if (a.discard) {
+      if (a.sentWhole) route.endpoint.pool.release(up);
+      else up.destroy();
+      return;
+    }
+    if (a.held !== undefined) {
+      this.#socket.write(a.chunked ? a.held + LAST_CHUNK : a.held, "latin1");
+      a.held = undefined;
+    } else if (a.chunked) {
+      this.#socket.write(LAST_CHUNK, "latin1");
+    }
+    ex.upstream = undefined;
+    // A connection is reused only when both directions ended cleanly.
+    if (ex.requestEnded) route.endpoint.pool.release(up);
+    else up.destroy();
+    this.#finish(ex, a.started);
+  }
+
+  #relayError(a: Attempt, failure: UpstreamFailure): void {
+    this.#flushHead(a);
+    const { ex, route } = a;
+    if (a.discard || a.token !== ex.attempt) return;
+    this.#clearTimer(ex);
+    ex.upstream = undefined;
+    if (!failure.beforeHead || ex.responseStarted) {
+      // Part of the answer is out: the client must see it cut, not whole.
+      route.done(undefined, failure.code);
+      this.#destroy();
+      return;
+    }
+    // Requeued: a connection that could not be made, or a pooled one the upstream had closed (the
+    // keep-alive race) when the request had no body, as before.
+    const next = route.failure(
+      failure.code,
+      failure.notSent || (failure.staleConnection && !ex.hasBody),
+      replayable(ex),
+      this.#router.now(),
+    );
+    if (next !== AfterFailure.fail) {
+      this.#retry(ex, route, a.started, next === AfterFailure.requeue ? 0 : route.retryDelayMs);
+      return;
+    }
+    route.done(undefined, failure.code);
+    this.#answerError(ex, this.#router.upstreamError(route, failure), a.started);
   }
 
   #answerError(ex: Exchange, err: RouterError, started: number): void {
