@@ -6,6 +6,7 @@ import { type AddressInfo, connect } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { ZkClient } from "../src/namers/serversets/zk-client.ts";
 import { StandaloneRegistration } from "../src/registry/standalone-registration.ts";
+import { freePorts } from "./support/ports.ts";
 import {
   adminGet,
   Backend,
@@ -15,7 +16,7 @@ import {
   startProxyWith,
   tempDir,
 } from "./support/proxy-harness.ts";
-import { forceExpiry, freePorts, ZooKeeperServer, zookeeperUnavailable } from "./support/zookeeper.ts";
+import { forceExpiry, ZooKeeperServer, zookeeperUnavailable } from "./support/zookeeper.ts";
 
 const skip = zookeeperUnavailable() ?? false;
 if (skip !== false) it("announcers against a real ZooKeeper", { skip }, () => {});

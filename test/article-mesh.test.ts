@@ -4,7 +4,6 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -12,6 +11,7 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { ARTICLE_PORTS, type MeshPorts, writeMeshConfigs } from "../examples/ping-pong/mesh-configs.ts";
 import { ZkClient } from "../src/namers/serversets/zk-client.ts";
+import { freePorts } from "./support/ports.ts";
 import { ZooKeeperServer, zookeeperUnavailable } from "./support/zookeeper.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -36,22 +36,11 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** A port the OS has just handed out and released: the article's configs name fixed ports, these replace them. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === "object" && a !== null ? a.port : 0));
-    });
-  });
-}
-
 /** A free port for every one of the article's (the services, the sidecars' routers and admins, namerd's). */
 async function freeMeshPorts(): Promise<MeshPorts> {
   const names = Object.keys(ARTICLE_PORTS) as (keyof MeshPorts)[];
-  return Object.fromEntries(await Promise.all(names.map(async (n) => [n, await freePort()]))) as MeshPorts;
+  const ports = await freePorts(names.length);
+  return Object.fromEntries(names.map((n, i) => [n, ports[i]])) as MeshPorts;
 }
 
 /** The config file with each of the article's ports replaced (as whole numbers) by the given ones. */
@@ -103,7 +92,7 @@ async function metric(adminPort: number, name: string): Promise<number> {
 
 describe("the article's mesh", () => {
   it("01-sidecar.yaml as written: ping -> its sidecar -> pong, with `http_proxy` and `http://pong/pong`", async () => {
-    const [pong, ping, sidecar, admin] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const [pong, ping, sidecar, admin] = (await freePorts(4)) as [number, number, number, number];
     const config = withPorts("01-sidecar.yaml", { 8002: pong, 4001: sidecar, 9990: admin });
     await start(["examples/ping-pong/pong.ts", "--port", String(pong)], 1);
     await start(["bin/trellis.js", "proxy", config], 2);

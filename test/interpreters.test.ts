@@ -3,10 +3,10 @@
 
 import assert from "node:assert/strict";
 import { rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { http, type NamerdRun, startNamerd, startNamerdWith } from "./support/namerd.ts";
+import { freePort } from "./support/ports.ts";
 import {
   adminGet,
   Backend,
@@ -35,17 +35,6 @@ after(async () => {
   await b.close();
   tmp.cleanup();
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const addr = s.address();
-      s.close(() => resolve(typeof addr === "object" && addr !== null ? addr.port : 0));
-    });
-  });
-}
 
 /** Sends requests for `name` until one is answered with `body`; how long it took. */
 async function untilRoutedTo(

@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer, type Server } from "node:http";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import { ZkClient } from "../src/namers/serversets/zk-client.ts";
 import { showTally, startLoad } from "./support/load.ts";
 import { http } from "./support/namerd.ts";
+import { freePorts } from "./support/ports.ts";
 import { adminGet, send } from "./support/proxy-harness.ts";
 import { memberJson, register } from "./support/serversets.ts";
 import { ZooKeeperServer, zookeeperUnavailable } from "./support/zookeeper.ts";
@@ -27,17 +28,6 @@ const children: ChildProcess[] = [];
 const servers: Server[] = [];
 const skip = zookeeperUnavailable() ?? false;
 if (skip !== false) it("the article's namerd step", { skip }, () => {});
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === "object" && a !== null ? a.port : 0));
-    });
-  });
-}
 
 /** An article config with its ports (whole numbers) replaced, written into the test's directory. */
 function articleConfig(file: string, ports: Record<number, number>): string {
@@ -134,7 +124,7 @@ describe("the article's namerd step (04-namerd.yaml and 05-linkerd-with-namerd.y
     zkc = new ZkClient(zk.zkAddrs);
     pongSession = new ZkClient(zk.zkAddrs);
     await Promise.all([zkc.whenConnected(), pongSession.whenConnected()]);
-    for (const n of [
+    const names = [
       "thrift",
       "http",
       "namerdAdmin",
@@ -145,9 +135,11 @@ describe("the article's namerd step (04-namerd.yaml and 05-linkerd-with-namerd.y
       "pongIn",
       "pingAdmin",
       "pongAdmin",
-    ]) {
-      p[n] = await freePort();
-    }
+    ];
+    const ports = await freePorts(names.length);
+    names.forEach((n, i) => {
+      p[n] = ports[i] as number;
+    });
     const zkPort = zk.zkAddrs[0]?.port as number;
     namerdConfig = articleConfig("04-namerd.yaml", {
       9991: p.namerdAdmin as number,

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import { createServer, type Server } from "node:net";
 import { after, describe, it } from "node:test";
+import { freePort } from "./support/ports.ts";
 import {
   Backend,
   type Finished,
@@ -35,14 +36,6 @@ async function occupy(): Promise<{ server: Server; port: number }> {
   });
   const address = server.address();
   return { server, port: typeof address === "object" && address !== null ? address.port : 0 };
-}
-
-/** A port that was free a moment ago (bound, then released); never actually listened on by the tests. */
-async function freePort(): Promise<number> {
-  const { server, port } = await occupy();
-  server.close();
-  await once(server, "close");
-  return port;
 }
 
 /** Asserts a refusal: exit status 2, the invalid-config header, `line` among the problems, no stack trace. */

@@ -5,6 +5,7 @@ import { after, before, describe, it } from "node:test";
 import { ServersetsNamer } from "../src/namers/serversets/serversets-namer.ts";
 import { ZkClient } from "../src/namers/serversets/zk-client.ts";
 import { CONFIGURED_NAMER_PREFIX, readPath } from "../src/naming/index.ts";
+import { freePorts } from "./support/ports.ts";
 import {
   adminGet,
   Backend,
@@ -18,7 +19,6 @@ import {
 import { Binding, memberJson, register, waitFor } from "./support/serversets.ts";
 import {
   forceExpiry,
-  freePorts,
   ZooKeeperEnsemble,
   ZooKeeperServer,
   zookeeperUnavailable,

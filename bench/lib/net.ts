@@ -1,20 +1,11 @@
 // Loopback helpers for benchmarks: a free port, waiting for a port to accept, and one checked GET.
 
 import { request } from "node:http";
-import { createConnection, createServer } from "node:net";
+import { createConnection } from "node:net";
 
-/** A port the OS has just handed out on 127.0.0.1 (for programs, like nginx, that cannot listen on port 0). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen({ host: "127.0.0.1", port: 0 }, () => {
-      const a = s.address();
-      const port = typeof a === "object" && a !== null ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
+// Free ports (held together while chosen, so no two are the same), for programs like nginx that cannot listen on
+// port 0: the tests' helper.
+export { freePort, freePorts } from "../../test/support/ports.ts";
 
 function connectOnce(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { bundleIsCurrent, ensureBundle } from "../../scripts/bundle.ts";
-import { freePort, get, waitForPort } from "../lib/net.ts";
+import { freePort, freePorts, get, waitForPort } from "../lib/net.ts";
 import type { Placement, Role } from "../lib/pinning.ts";
 import { type Child, type ProcessGroup, readRss, readTreeRss, waitForOutput } from "../lib/processes.ts";
 
@@ -244,13 +244,6 @@ async function launchNginx(env: Env, role: Role, name: string, ports: readonly n
   ]);
   await listening(env, child, ports[0] as number);
   return child;
-}
-
-/** Distinct free ports (each was free a moment ago). */
-async function freePorts(n: number): Promise<number[]> {
-  const ports = new Set<number>();
-  while (ports.size < n) ports.add(await freePort());
-  return [...ports];
 }
 
 /** nginx as the origin (`return 200`, 12 bytes), on CPU 1, also answering on `extra` more ports. */

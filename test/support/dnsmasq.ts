@@ -5,7 +5,7 @@ import { Resolver } from "node:dns/promises";
 import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
-import { freePorts } from "./zookeeper.ts";
+import { freePorts } from "./ports.ts";
 
 /** How to get dnsmasq when it is missing: said by skipped tests. */
 export const DNSMASQ_INSTALL_HINT =

@@ -1,7 +1,6 @@
 // Throwaway ZooKeeper servers for tests: Debian's package run by java on free loopback ports, alone or as an ensemble.
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
 import {
   accessSync,
   constants,
@@ -12,9 +11,10 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { connect, createServer, type Server } from "node:net";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
+import { freePorts } from "./ports.ts";
 
 /** Debian's ZooKeeper server jar (package libzookeeper-java, pulled in by `zookeeper`); its manifest lists the rest. */
 export const ZOOKEEPER_JAR = "/usr/share/java/zookeeper.jar";
@@ -376,22 +376,6 @@ export function expireSession(
       resolve(reply.length >= 12 && reply.readInt32BE(8) > 0);
     });
   });
-}
-
-/** `n` distinct loopback ports that were free a moment ago (all held open together, then released). */
-export async function freePorts(n: number): Promise<number[]> {
-  const servers: Server[] = [];
-  try {
-    for (let i = 0; i < n; i++) {
-      const s = createServer();
-      s.listen(0, "127.0.0.1");
-      await once(s, "listening");
-      servers.push(s);
-    }
-    return servers.map((s) => (s.address() as { port: number }).port);
-  } finally {
-    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  }
 }
 
 function sleep(ms: number): Promise<void> {
