@@ -10,7 +10,7 @@
 // (bench/soak/generator.ts) at 50% of it over 16 keep-alive connections. Every 10 s it prints one line: the
 // window's good/bad/failed requests, achieved rate, latency percentiles in µs from the intended send times,
 // the proxy's RSS (/proc/<pid>/status VmRSS), and, from a probe preloaded into the proxy with --import
-// (bench/soak/probe.ts; src/ unchanged), its heap, event-loop delay and GC time. At the end: the drift of the
+// (bench/soak/probe.mjs; src/ unchanged), its heap, event-loop delay and GC time. At the end: the drift of the
 // mean RSS and of p99 between the two halves after a minute of warm-up, against 5%, written to
 // bench/results/soak-latest.md and soak-latest.json. With taskset, the proxy runs on CPU 0 and everything
 // else on CPU 1. Everything runs on 127.0.0.1; every process it starts is stopped at the end, on errors, on
@@ -29,11 +29,11 @@ import { type Child, readRss, waitForOutput } from "./lib/processes.ts";
 import { runWrk, WRK, type WrkResult, wrkVersion } from "./lib/wrk.ts";
 import type { DoneLine, GeneratorLine, WindowLine } from "./soak/generator.ts";
 import { describeNoise, otherBenchmarks } from "./soak/machine-check.ts";
-import type { ProbeLine } from "./soak/probe.ts";
 import {
   formatLine,
   lineHeader,
   markdown,
+  type ProbeLine,
   type RssSample,
   summarize,
   type WindowRecord,
@@ -64,7 +64,7 @@ import {
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const RESULTS = here("./results/");
 const GENERATOR = here("./soak/generator.ts");
-const PROBE = here("./soak/probe.ts");
+const PROBE = here("./soak/probe.mjs");
 
 const WINDOW_S = 10;
 const MAX_LOAD_S = 5;

@@ -5,7 +5,18 @@ import type { Machine } from "../lib/machine.ts";
 import { type Percentiles, percentiles } from "../lib/open-loop.ts";
 import { median, round } from "../lib/stats.ts";
 import type { WindowLine } from "./generator.ts";
-import type { ProbeLine } from "./probe.ts";
+
+/** What the probe (bench/soak/probe.mjs) reports for the time since the previous report. Delays in ms, memory in MiB. */
+export interface ProbeLine {
+  /** Event-loop delay: how late the 10 ms timer fired (the resolution subtracted), from perf_hooks. */
+  readonly eld: { readonly p50: number; readonly p99: number; readonly max: number; readonly count: number };
+  readonly heapUsed: number;
+  readonly heapTotal: number;
+  readonly external: number;
+  readonly arrayBuffers: number;
+  /** Garbage collections and their pauses (from the "gc" performance entries). */
+  readonly gc: { readonly count: number; readonly totalMs: number; readonly maxMs: number };
+}
 
 /** The soak target of issue 4: RSS and p99 flat, no drift over 5%. */
 export const DRIFT_TARGET_PCT = 5;
@@ -381,7 +392,7 @@ export function markdown(
     `- drift: the mean of the second half (${range(b)}) against the first (${range(f)}); the first ` +
       `${minutes(s.warmupS)} min are warm-up and left out`,
     info.probe
-      ? "- the proxy ran with `node --import bench/soak/probe.ts` (src/ unchanged): a perf_hooks event-loop-delay " +
+      ? "- the proxy ran with `node --import bench/soak/probe.mjs` (src/ unchanged): a perf_hooks event-loop-delay " +
         "histogram (10 ms timer) and a GC observer, read and reset by SIGUSR2 at the end of each window"
       : "- no probe in the proxy (--no-probe): no event-loop delay, heap or GC figures",
     ...info.notes.map((n) => `- note: ${n}`),
