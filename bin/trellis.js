@@ -24,19 +24,6 @@ if (older) {
   process.exit(1);
 }
 
-// A proxy's garbage is short-lived: under load V8 doubles its young generation again and again (to 16 MiB at
-// 11k requests/s here), RSS that buys no throughput measured here. The young generation's size limit cannot be
-// changed once the process runs, but its growth factor can: at 1 it stays at its starting 1-2 MiB, which took
-// 10 MiB off the RSS under load for the same CPU per request (README, Design). A semi-space flag the user gives
-// (NODE_OPTIONS or the command line) turns this off.
-if (
-  !/--(max|min)-semi-space-size|--semi-space-growth-factor/.test(
-    `${process.env.NODE_OPTIONS ?? ""} ${process.execArgv.join(" ")}`,
-  )
-) {
-  require("node:v8").setFlagsFromString("--semi-space-growth-factor=1");
-}
-
 const root = join(__dirname, "..");
 const bundle = join(root, "dist", "trellis.cjs");
 const version = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version;

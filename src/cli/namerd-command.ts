@@ -7,6 +7,7 @@ import type { NamerdConfig } from "../config/namerd-schema.ts";
 import { NamerdProcess } from "../namerd/namerd-process.ts";
 import { UsageError } from "./errors.ts";
 import { describeConfigError } from "./proxy-command.ts";
+import { holdYoungGeneration } from "./young-generation.ts";
 
 export const NAMERD_USAGE = `Usage: trellis namerd CONFIG
 
@@ -67,6 +68,7 @@ export async function namerdCommand(argv: string[], out: (text: string) => void)
   try {
     const listening = await namerd.start();
     for (const l of listening) out(`trellis: ${l.what} listening on ${l.ip}:${l.port}\n`);
+    holdYoungGeneration();
   } catch (e) {
     process.stderr.write(`trellis: ${(e as Error).message}\n`);
     return 1;

@@ -3,6 +3,7 @@
 import { parseArgs } from "node:util";
 import { createPassthrough } from "../proxy/passthrough.ts";
 import { UsageError } from "./errors.ts";
+import { holdYoungGeneration } from "./young-generation.ts";
 
 export const PASSTHROUGH_USAGE = `Usage: trellis passthrough --listen IP:PORT --to IP:PORT
 
@@ -45,6 +46,7 @@ export async function passthroughCommand(argv: string[], out: (text: string) => 
   out(
     `trellis: passthrough listening on ${listen.ip}:${typeof a === "object" && a ? a.port : listen.port}\n`,
   );
+  holdYoungGeneration();
   return new Promise<number>((resolve) => {
     const stop = () => {
       proxy.closeAll();

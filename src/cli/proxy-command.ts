@@ -4,6 +4,7 @@ import { ConfigError } from "../config/config-error.ts";
 import { loadLinkerConfig } from "../config/load-linker.ts";
 import { Linker } from "../proxy/linker.ts";
 import { UsageError } from "./errors.ts";
+import { holdYoungGeneration } from "./young-generation.ts";
 
 export const PROXY_USAGE = `Usage: trellis proxy CONFIG
 
@@ -68,6 +69,7 @@ export async function proxyCommand(argv: string[], out: (text: string) => void):
   try {
     const listening = await linker.start();
     for (const l of listening) out(`trellis: ${l.what} listening on ${l.ip}:${l.port}\n`);
+    holdYoungGeneration();
   } catch (e) {
     process.stderr.write(`trellis: ${(e as Error).message}\n`);
     return 1;
