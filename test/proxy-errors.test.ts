@@ -45,8 +45,14 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-/** A backend that speaks raw TCP and answers every request head it reads with the bytes `reply`. */
-async function rawBackend(reply: string): Promise<{ port: number; requests: () => number }> {
+/**
+ * A backend that speaks raw TCP and answers every request head it reads with the bytes `reply`; with
+ * `closeAfterReply`, then closes the connection (the end of a body framed by the end of the connection).
+ */
+async function rawBackend(
+  reply: string,
+  closeAfterReply = false,
+): Promise<{ port: number; requests: () => number }> {
   let requests = 0;
   const server = createTcpServer((socket) => {
     let buffered = "";
@@ -55,6 +61,10 @@ async function rawBackend(reply: string): Promise<{ port: number; requests: () =
       for (let end = buffered.indexOf("\r\n\r\n"); end >= 0; end = buffered.indexOf("\r\n\r\n")) {
         buffered = buffered.slice(end + 4);
         requests++;
+        if (closeAfterReply) {
+          socket.end(reply);
+          return;
+        }
         socket.write(reply);
       }
     });
@@ -119,6 +129,7 @@ describe("trellis proxy failure handling", () => {
   const held: ServerResponse[] = [];
   let S: Backend;
   let desync: Awaited<ReturnType<typeof rawBackend>>;
+  let untilClose: Awaited<ReturnType<typeof rawBackend>>;
   let clte: Awaited<ReturnType<typeof rawBackend>>;
   /** A client that sends half a request head and nothing more (slowloris), opened before the tests. */
   let slowloris: { conn: RawConnection; since: number };
@@ -154,10 +165,18 @@ describe("trellis proxy failure handling", () => {
           pump();
           return;
         }
-        if (req.url === "/download") {
+        if (req.url === "/hash") {
+          const hash = createHash("sha256");
+          req.on("data", (c: Buffer) => hash.update(c));
+          req.on("end", () => res.end(hash.digest("hex")));
+          return;
+        }
+        if (req.url === "/download" || req.url === "/download-chunked") {
           const size = Number(req.headers["x-size"]);
           const p = pattern(size);
-          res.writeHead(200, { "Content-Length": String(size), "x-kind": "download" });
+          if (req.url === "/download")
+            res.writeHead(200, { "Content-Length": String(size), "x-kind": "download" });
+          else res.writeHead(200, { "x-kind": "download" }); // chunked
           p.stream.pipe(res);
           p.stream.on("end", () => {
             downloadDigest = p.digest();
@@ -176,6 +195,7 @@ describe("trellis proxy failure handling", () => {
       "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello" +
         "HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nsmuggled",
     );
+    untilClose = await rawBackend("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nhello until close", true);
     clte = await rawBackend(
       "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
     );
@@ -199,6 +219,7 @@ routers:
     /svc/s => /$/inet/127.1/${S.port};
     /svc/desync => /$/inet/127.1/${desync.port};
     /svc/clte => /$/inet/127.1/${clte.port};
+    /svc/until-close => /$/inet/127.1/${untilClose.port};
     /svc/refused => /$/inet/127.1/${refused};
     /svc/neg => ~;
     /svc/nxdomain => /$/inet/does-not-exist.invalid/80;
@@ -568,6 +589,16 @@ routers:
       assert.equal(desync.requests(), 4);
     });
 
+    it("relays bodies that run to the end of the upstream's connection, request after request", async () => {
+      for (let i = 0; i < 3; i++) {
+        const r = await send(main, { headers: { Host: "until-close" } });
+        assert.equal(r.status, 200, `request ${i}`);
+        assert.equal(r.text, "hello until close", `request ${i}`);
+      }
+      assert.equal(untilClose.requests(), 3);
+      assert.equal((await send(main, { headers: { Host: "web" } })).status, 200, "the proxy is still up");
+    });
+
     it("an upstream response with both Content-Length and Transfer-Encoding is answered 502", async () => {
       const r = await send(main, { headers: { Host: "clte" } });
       assertError(r, 502, /Content-Length|Transfer-Encoding/);
@@ -621,22 +652,16 @@ routers:
       assert.equal(rec.body.toString(), body);
     });
 
-    /** How far the proxy's RSS rose while streaming, by direction. */
-    const peak = { upload: Number.NaN, download: Number.NaN };
-
-    it("streams a 300 MB upload through, bytes intact", async () => {
-      const size = 300 * MB;
-      const p = pattern(size);
-      const done = S.nextDone();
-      const rss = watchRss(proxy);
-      const reply = await new Promise<string>((resolve, reject) => {
+    /** POSTs `body` to the backend S through the proxy (chunked unless `length` is given); resolves with the answer. */
+    function upload(path: string, body: Readable, length?: number): Promise<string> {
+      return new Promise<string>((resolve, reject) => {
         const req = request(
           {
             host: "127.0.0.1",
             port: main,
             method: "POST",
-            path: "/upload",
-            headers: { Host: "s", "Content-Length": String(size) },
+            path,
+            headers: length === undefined ? { Host: "s" } : { Host: "s", "Content-Length": String(length) },
             agent: false,
           },
           (res) => {
@@ -648,8 +673,31 @@ routers:
           },
         );
         req.on("error", reject);
-        p.stream.pipe(req);
+        body.pipe(req);
       });
+    }
+
+    it("relays uploads from several clients at once, chunked or not, each body intact", async () => {
+      const uploads = [7, 70_000, MB, 3 * MB, 5 * MB].map((size, i) => ({ size, chunked: i % 2 === 1 }));
+      const results = await Promise.all(
+        uploads.map(async ({ size, chunked }) => {
+          const p = pattern(size);
+          const got = await upload("/hash", p.stream, chunked ? undefined : size);
+          return { size, chunked, got, want: p.digest() };
+        }),
+      );
+      for (const r of results) assert.equal(r.got, r.want, `${r.size} bytes${r.chunked ? ", chunked" : ""}`);
+    });
+
+    /** How far the proxy's RSS rose while streaming, by direction. */
+    const peak = { upload: Number.NaN, download: Number.NaN };
+
+    it("streams a 300 MB upload through, bytes intact", async () => {
+      const size = 300 * MB;
+      const p = pattern(size);
+      const done = S.nextDone();
+      const rss = watchRss(proxy);
+      const reply = await upload("/upload", p.stream, size);
       peak.upload = rss.stop();
       const rec = await done;
       assert.equal(reply, `S POST /upload ${size}`);
@@ -692,6 +740,43 @@ routers:
 
     it("keeps the proxy's RSS growth under 100 MB during the 300 MB download (nothing buffered whole)", () => {
       assert.ok(peak.download < 100 * MB, `proxy RSS rose by ${(peak.download / MB).toFixed(1)} MB`);
+    });
+
+    it("relays a chunked download to a client that stops reading for a while, bytes intact", async () => {
+      const size = 8 * MB;
+      const got = await new Promise<{ bytes: number; sha256: string; te: unknown }>((resolve, reject) => {
+        get(
+          {
+            host: "127.0.0.1",
+            port: main,
+            path: "/download-chunked",
+            headers: { Host: "s", "x-size": String(size) },
+            agent: false,
+          },
+          (res) => {
+            const hash = createHash("sha256");
+            let bytes = 0;
+            let paused = false;
+            res.on("data", (c: Buffer) => {
+              bytes += c.length;
+              hash.update(c);
+              if (!paused) {
+                // The proxy's writes to this client back up meanwhile.
+                paused = true;
+                res.pause();
+                setTimeout(() => res.resume(), 300);
+              }
+            });
+            res.on("end", () =>
+              resolve({ bytes, sha256: hash.digest("hex"), te: res.headers["transfer-encoding"] }),
+            );
+            res.on("error", reject);
+          },
+        ).on("error", reject);
+      });
+      assert.equal(got.te, "chunked");
+      assert.equal(got.bytes, size);
+      assert.equal(got.sha256, downloadDigest);
     });
   });
 

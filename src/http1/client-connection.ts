@@ -16,6 +16,7 @@ import {
   responseHead,
 } from "./framing.ts";
 import { Http1Parser, type ParsedHead, ParseError } from "./llhttp.ts";
+import { readIntoSharedBuffer } from "./shared-read-buffer.ts";
 import type { PoolWaiter, ResponseHandler, UpstreamConnection, UpstreamFailure } from "./upstream.ts";
 
 /** At most this many header lines in a request (Envoy's limit); more is answered 431. */
@@ -23,6 +24,16 @@ export const MAX_HEADER_LINES = 100;
 
 /** A first piece of response body up to this size goes out in the same write as the head. */
 const SMALL_BODY_BYTES = 16 * 1024;
+
+/**
+ * Writes one piece of a chunked body: its size line, the piece and its CRLF, each whatever the socket's buffer
+ * holds (a write that returns false has still queued its bytes); false when the buffer is full (wait for drain).
+ */
+function writeChunk(socket: Socket, chunk: Buffer): boolean {
+  socket.write(chunkHeader(chunk.length), "latin1");
+  socket.write(chunk);
+  return socket.write(CRLF, "latin1");
+}
 
 /** What the connection needs from the router it serves. */
 export interface ConnectionRouter {
@@ -278,7 +289,8 @@ export class ClientConnection {
       onComplete: () => this.#onComplete(),
     });
     this.#deadline.set(limits.headersTimeoutMs);
-    socket.on("data", (data: Buffer) => this.#onData(data));
+    if (!readIntoSharedBuffer(socket, (data) => this.#onData(data)))
+      socket.on("data", (data: Buffer) => this.#onData(data));
     socket.on("error", () => this.#destroy());
     socket.on("close", () => this.#destroy());
     socket.on("drain", () => this.#active?.upstream?.socket.resume());
@@ -394,12 +406,7 @@ export class ClientConnection {
 
   #writeBody(ex: Exchange, chunk: Buffer): void {
     const up = ex.upstream as UpstreamConnection;
-    const ok =
-      ex.contentLength === undefined
-        ? up.socket.write(chunkHeader(chunk.length), "latin1") &&
-          up.socket.write(chunk) &&
-          up.socket.write(CRLF)
-        : up.socket.write(chunk);
+    const ok = ex.contentLength === undefined ? writeChunk(up.socket, chunk) : up.socket.write(chunk);
     if (!ok) {
       this.#socket.pause();
       up.socket.once("drain", () => {
@@ -665,11 +672,7 @@ export class ClientConnection {
       return;
     }
     this.#flushHead(a);
-    const ok = a.chunked
-      ? this.#socket.write(chunkHeader(chunk.length), "latin1") &&
-        this.#socket.write(chunk) &&
-        this.#socket.write(CRLF)
-      : this.#socket.write(chunk);
+    const ok = a.chunked ? writeChunk(this.#socket, chunk) : this.#socket.write(chunk);
     if (!ok) a.up.socket.pause();
   }
 

@@ -126,8 +126,7 @@ export class Http1Parser {
     try {
       r = this.#p.execute(data);
     } finally {
-      this.#executing = false;
-      if (this.#closeWhenDone) this.close();
+      this.#returned();
     }
     if (typeof r !== "number") throw new ParseError(r.code ?? "HPE_UNKNOWN", r.reason ?? r.message);
   }
@@ -135,11 +134,27 @@ export class Http1Parser {
   /** The peer closed: completes a body that runs to the end of the connection, or throws if one was cut. */
   finish(): void {
     if (this.#closed) return;
-    const r = this.#p.finish();
+    this.#executing = true;
+    let r: ReturnType<NativeParser["finish"]>;
+    try {
+      r = this.#p.finish();
+    } finally {
+      this.#returned();
+    }
     if (r !== undefined) throw new ParseError(r.code ?? "HPE_UNKNOWN", r.reason ?? r.message);
   }
 
-  /** Frees the parser; from inside one of its own callbacks, once the current `execute` has returned. */
+  /**
+   * A call into the native parser (`execute`, or `finish`, where a body that runs to the end of the connection
+   * completes) has returned: a `close` its callbacks asked for happens now. Freeing the native parser while it
+   * is still running would crash Node (SIGSEGV).
+   */
+  #returned(): void {
+    this.#executing = false;
+    if (this.#closeWhenDone) this.close();
+  }
+
+  /** Frees the parser; from inside one of its own callbacks, once the current `execute` or `finish` has returned. */
   close(): void {
     if (this.#closed) return;
     if (this.#executing) {

@@ -14,8 +14,9 @@ export interface Http1Server {
 
 export function createHttp1Server(router: ConnectionRouter, limits: ConnectionLimits): Http1Server {
   const open = new Map<Socket, ClientConnection>();
-  const server = createServer({ noDelay: true, allowHalfOpen: false }, (socket) => {
+  const server = createServer({ noDelay: true, allowHalfOpen: false, pauseOnConnect: true }, (socket) => {
     open.set(socket, new ClientConnection(socket, router, limits));
+    socket.resume();
     socket.once("close", () => open.delete(socket));
   });
   return {

@@ -30,6 +30,31 @@ describe("the response parser", () => {
   });
 });
 
+describe("the response parser, for a body that runs to the end of the connection", () => {
+  test("completes it on finish, and may be closed from its own completion callback", () => {
+    const body: Buffer[] = [];
+    let completed = 0;
+    const p: Http1Parser = new Http1Parser("response", 65536, {
+      onHead: () => false,
+      onBody: (c) => body.push(c),
+      onComplete: () => {
+        completed++;
+        // What the connection does once the exchange is over: frees the parser, still inside finish().
+        p.close();
+      },
+    });
+    p.execute(Buffer.from("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nhello "));
+    p.execute(Buffer.from("until close"));
+    assert.equal(completed, 0, "not complete before the end of the connection");
+    p.finish();
+    assert.equal(completed, 1);
+    assert.equal(Buffer.concat(body).toString(), "hello until close");
+    p.execute(Buffer.from("HTTP/1.1 200 OK\r\n\r\n"));
+    p.finish();
+    assert.equal(completed, 1, "a closed parser reads nothing more");
+  });
+});
+
 describe("ConnectionPool", () => {
   // Answers `GET /<n>` with n pseudo-random bytes, written in pieces of varying size, so that the reads of
   // several connections interleave in the pool's one read buffer.

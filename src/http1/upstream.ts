@@ -3,6 +3,7 @@
 import { connect, type Socket } from "node:net";
 import { DeadlineTimer } from "./deadline-timer.ts";
 import { Http1Parser, type ParsedHead, ParseError } from "./llhttp.ts";
+import { SHARED_READ_BUFFER } from "./shared-read-buffer.ts";
 
 /** Receives one response from an upstream connection. */
 export interface ResponseHandler {
@@ -191,13 +192,6 @@ export class UpstreamConnection {
   }
 }
 
-/**
- * Where every upstream connection's reads land, one read at a time. Nothing keeps a view of it past the read:
- * the parser copies header text into strings and hands each body piece over as a copy of its own (checked in
- * upstream.test.ts), so one buffer serves every connection.
- */
-const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
-
 /** The connections to one endpoint: idle ones reused most recently used first, new ones opened on demand. */
 export class ConnectionPool {
   readonly ip: string;
@@ -253,9 +247,9 @@ export class ConnectionPool {
       host: this.ip,
       port: this.port,
       onread: {
-        buffer: READ_BUFFER,
+        buffer: SHARED_READ_BUFFER,
         callback: (n) => {
-          c.read(READ_BUFFER.subarray(0, n));
+          c.read(SHARED_READ_BUFFER.subarray(0, n));
           return true;
         },
       },
