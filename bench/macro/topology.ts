@@ -14,7 +14,7 @@ export const HOST = "bench";
 
 export const NGINX = "/usr/sbin/nginx";
 
-const ORIGIN_SCRIPT = fileURLToPath(new URL("./origin.ts", import.meta.url));
+const ORIGIN_SCRIPT = fileURLToPath(new URL("./origin.mjs", import.meta.url));
 const TRELLIS_BIN = fileURLToPath(new URL("../../bin/trellis.js", import.meta.url));
 
 /** A process whose memory is reported; `tree` adds its children's (nginx's master and worker). */
@@ -32,7 +32,7 @@ export interface Service {
   readonly measured: readonly Measured[];
 }
 
-/** Node origin: `bench/macro/origin.ts` in its own process on an OS-chosen port. */
+/** Node origin: `bench/macro/origin.mjs` in its own process on an OS-chosen port. */
 export async function startNodeOrigin(group: ProcessGroup): Promise<Service> {
   const child = group.spawn("node origin", process.execPath, [ORIGIN_SCRIPT, "0"]);
   const m = await waitForOutput(child, /origin listening on 127\.0\.0\.1:(\d+)/);

@@ -2,7 +2,7 @@
 
 import { fileURLToPath } from "node:url";
 import { freePort, get } from "../lib/net.ts";
-import type { Child } from "../lib/processes.ts";
+import { type Child, readRss } from "../lib/processes.ts";
 import { median, round } from "../lib/stats.ts";
 import { type Context, sleep } from "./context.ts";
 import {
@@ -20,6 +20,7 @@ import {
   rssMiB,
   type Service,
   startCase,
+  startNodeOrigin,
   stopService,
   trellisCommand,
 } from "./services.ts";
@@ -59,6 +60,8 @@ export interface Startup {
 export interface MemoryResult {
   readonly connections: readonly ConnectionMemory[];
   readonly startup: readonly Startup[];
+  /** RSS of a bare Node HTTP server (the Node origin, no proxy) 0.5 s after it listens, on the proxies' CPU. */
+  readonly bareNodeServerIdleMiB?: number;
 }
 
 /** Proxies that take part (not two hops, whose first sidecar is the one-hop proxy, nor the closed-loop-only cases). */
@@ -193,6 +196,26 @@ async function startup(ctx: Context, kind: ProxyKind, big: boolean): Promise<Sta
   }
 }
 
+/**
+ * The floor for any proxy written in Node: the RSS of a bare Node HTTP server (node:http answering 12 bytes),
+ * started the way the proxies are and read 0.5 s after it listens, before any request; median of 3.
+ */
+async function bareNodeServerIdle(ctx: Context): Promise<number | undefined> {
+  const runs: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const server = await startNodeOrigin(ctx.env, "sut");
+    try {
+      await sleep(500);
+      const pid = server.children[0]?.process.pid;
+      const rss = pid === undefined ? undefined : readRss(pid);
+      if (rss !== undefined) runs.push(rss.rssKiB / 1024);
+    } finally {
+      await stopService(ctx.env, server);
+    }
+  }
+  return runs.length === 0 ? undefined : round(median(runs), 1);
+}
+
 export async function memory(ctx: Context): Promise<MemoryResult> {
   const list = proxies(ctx.s.cases);
   ctx.log(`memory per idle connection (${ctx.s.memory.held.join(", then ")} held):`);
@@ -213,5 +236,6 @@ export async function memory(ctx: Context): Promise<MemoryResult> {
   ctx.log("\n");
   for (const t of times)
     if (t.error) ctx.log(`  ${t.label} (${t.config}) failed: ${t.error.split("\n")[0]}\n`);
-  return { connections, startup: times };
+  const bare = await bareNodeServerIdle(ctx);
+  return { connections, startup: times, ...(bare === undefined ? {} : { bareNodeServerIdleMiB: bare }) };
 }

@@ -473,6 +473,14 @@ function memoryTable(r: SuiteReport): string[] {
       big?.ms === undefined ? "" : big.ms.toFixed(0),
     ]);
   }
+  if (m?.bareNodeServerIdleMiB !== undefined) {
+    rows.push([
+      "bare Node HTTP server (no proxy)",
+      fmtMiB(m.bareNodeServerIdleMiB),
+      ...Array.from({ length: 4 + held.length }, () => DASH),
+      "",
+    ]);
+  }
   return [
     "",
     "### Memory (RSS, MiB) and start-up",
@@ -494,7 +502,8 @@ function memoryTable(r: SuiteReport): string[] {
     "",
     "idle: 0.5 s after start, before any load (from the closed loop, else from the memory section); at 1k rps: largest sample during the open-loop run; " +
       "saturated: largest sample during wrk c32; per idle connection: (RSS holding N idle keep-alive connections, " +
-      "each after one request − RSS before) ÷ N; nginx is master + worker; two hops are both sidecars. " +
+      "each after one request − RSS before) ÷ N; nginx is master + worker; two hops are both sidecars; the bare Node " +
+      "HTTP server is the Node origin (node:http answering 12 bytes) on the proxies' CPU, the floor for a proxy written in Node. " +
       "Start-up: from spawn to the first 200 through the proxy, median of " +
       `${r.settings.memory.startupRepeats}.`,
   ];

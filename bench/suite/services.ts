@@ -18,7 +18,8 @@ export const HAPROXY = "/usr/sbin/haproxy";
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const TRELLIS_BIN = here("../../bin/trellis.js");
-const NODE_ORIGIN = here("../macro/origin.ts");
+/** The Node origin: plain JavaScript, so that its RSS is a bare Node HTTP server's (no TypeScript stripper). */
+export const NODE_ORIGIN = here("../macro/origin.mjs");
 const NODE_PASSTHROUGH = here("../node-passthrough.mjs");
 const HTTP_PROXY_PASSTHROUGH = here("../http-proxy-passthrough.mjs");
 const UNDICI_PASSTHROUGH = here("../undici-passthrough.mjs");
@@ -265,9 +266,9 @@ export async function startNginxOrigin(env: Env, extra = 0): Promise<Origin> {
   throw last;
 }
 
-/** bench/macro/origin.ts (node:http, 12 bytes) on CPU 1. */
-export async function startNodeOrigin(env: Env): Promise<Origin> {
-  const child = spawnIn(env, "load", "node origin", process.execPath, [NODE_ORIGIN, "0"]);
+/** bench/macro/origin.mjs (node:http, 12 bytes) on CPU 1. */
+export async function startNodeOrigin(env: Env, role: Role = "load"): Promise<Origin> {
+  const child = spawnIn(env, role, "node origin", process.execPath, [NODE_ORIGIN, "0"]);
   const m = await waitForOutput(child, /origin listening on 127\.0\.0\.1:(\d+)/);
   return { kind: "node", port: Number(m[1]), extraPorts: [], children: [child] };
 }

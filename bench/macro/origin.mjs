@@ -1,6 +1,6 @@
 // The benchmark origin, run as its own process: a Node HTTP server answering every request with a fixed 12-byte body.
 //
-//   node bench/macro/origin.ts [PORT]   # prints "origin listening on 127.0.0.1:<port>"; port 0 (default) = OS-chosen
+//   node bench/macro/origin.mjs [PORT]   # prints "origin listening on 127.0.0.1:<port>"; port 0 (default) = OS-chosen
 
 import { createServer } from "node:http";
 
