@@ -134,6 +134,7 @@ export function lineHeader(probe: boolean): string {
     pad("p99", 7),
     pad("p99.9", 7),
     pad("max", 7),
+    pad("lag p99", 7),
     pad("rss MiB", 8),
     ...(probe ? [pad("heap used/total", 15), pad("eld p99/max ms", 15), pad("gc ms", 6)] : []),
     pad("others", 6),
@@ -156,6 +157,7 @@ export function formatLine(r: WindowRecord, probe: boolean): string {
     pad(us(l.p99Us), 7),
     pad(us(l.p999Us), 7),
     pad(us(l.maxUs), 7),
+    pad(us(r.sendLag.p99Us), 7),
     pad(num(r.rssMiB), 8),
     ...(probe
       ? [
@@ -206,6 +208,13 @@ export interface SoakSummary {
   /** The largest and the median event-loop delay p99 of the post-warm-up windows (probe on), ms. */
   readonly eldP99MaxMs: number | undefined;
   readonly eldP99MedianMs: number | undefined;
+  /**
+   * Post-warm-up windows: each one's latency p99 less the generator's own send-lag p99, the median and the
+   * largest, µs. Percentiles do not subtract exactly; a small figure beside a large p99 says the load side's lag
+   * is most of it.
+   */
+  readonly p99OverSendLagMedianUs: number | undefined;
+  readonly p99OverSendLagMaxUs: number | undefined;
   /** Least-squares slope of the post-warm-up RSS samples, MiB per minute. */
   readonly rssSlopeMiBPerMin: number | undefined;
   readonly totals: {
@@ -297,6 +306,7 @@ export function summarize(
   const p99Median = median(p99s);
   const deviations = p99Median === undefined ? [] : p99s.map((v) => (100 * (v - p99Median)) / p99Median);
   const eld = measured.map((w) => w.probe?.eld.p99).filter((v): v is number => v !== undefined);
+  const overLag = measured.map((w) => w.latency.p99Us - w.sendLag.p99Us).filter((v) => Number.isFinite(v));
   const post = samples.filter((s) => s.tS >= warmupS).map((s) => ({ x: s.tS / 60, y: s.kib / 1024 }));
   const all = new Histogram();
   for (const h of histograms.values()) all.add(h);
@@ -316,6 +326,8 @@ export function summarize(
     windowsOutside20Pct: deviations.filter((d) => Math.abs(d) > WINDOW_P99_TARGET_PCT).length,
     eldP99MaxMs: eld.length === 0 ? undefined : Math.max(...eld),
     eldP99MedianMs: median(eld),
+    p99OverSendLagMedianUs: round(median(overLag), 1),
+    p99OverSendLagMaxUs: overLag.length === 0 ? undefined : round(Math.max(...overLag), 1),
     rssSlopeMiBPerMin: round(slope(post), 3),
     totals: {
       scheduled: sum((w) => w.scheduled),
@@ -444,12 +456,15 @@ export function markdown(
       `${t.meanRate} answered/s on average; ${t.reconnects} reconnects; over the whole run p50 ${usText(t.latency.p50Us)}, ` +
       `p99 ${usText(t.latency.p99Us)}, p99.9 ${usText(t.latency.p999Us)}, max ${usText(t.latency.maxUs)} µs`,
     `- the generator's own lag behind its timetable (included in the latencies): largest window p99 ` +
-      `${usText(t.sendLagP99MaxUs)} µs, max ${usText(t.sendLagMaxUs)} µs`,
+      `${usText(t.sendLagP99MaxUs)} µs, max ${usText(t.sendLagMaxUs)} µs; each window's latency p99 less its ` +
+      `send-lag p99 (column "lag p99"): median ${usText(s.p99OverSendLagMedianUs)} µs, largest ` +
+      `${usText(s.p99OverSendLagMaxUs)} µs (percentiles do not subtract exactly; a small figure beside a large p99 ` +
+      "says the load side's lag is most of it)",
     "",
     `### Per-${info.windowS} s windows`,
     "",
     "Columns: requests due in the window that were answered 2xx/3xx, answered otherwise, and failed; answers per " +
-      "second and as a share of the requested rate; latency from the intended send time; the proxy's VmRSS at the " +
+      "second and as a share of the requested rate; latency from the intended send time; the generator's own send lag p99 (included in the latency); the proxy's VmRSS at the " +
       "window's end" +
       (info.probe
         ? "; from the probe, the V8 heap used/total (MiB) at the end, the event-loop delay p99/max and the GC pause " +
