@@ -19,7 +19,7 @@ export const HAPROXY = "/usr/sbin/haproxy";
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const TRELLIS_BIN = here("../../bin/trellis.js");
 /** The Node origin: plain JavaScript, so that its RSS is a bare Node HTTP server's (no TypeScript stripper). */
-export const NODE_ORIGIN = here("../macro/origin.mjs");
+const NODE_ORIGIN = here("../macro/origin.mjs");
 const NODE_PASSTHROUGH = here("../node-passthrough.mjs");
 const HTTP_PROXY_PASSTHROUGH = here("../http-proxy-passthrough.mjs");
 const UNDICI_PASSTHROUGH = here("../undici-passthrough.mjs");
