@@ -8,6 +8,7 @@
 
 import { Agent, createServer } from "node:http";
 import httpProxy from "http-proxy";
+import { stopOnSignalOrParentExit } from "./lib/stop-with-parent.mjs";
 
 const listenPort = Number(process.argv[2] ?? "0");
 const upstreamPort = Number(process.argv[3]);
@@ -34,17 +35,7 @@ server.listen({ host: "127.0.0.1", port: listenPort }, () => {
   process.stdout.write(`http-proxy listening on 127.0.0.1:${port}\n`);
 });
 
-const stop = () => {
-  server.close(() => process.exit(0));
-  server.closeAllConnections();
+stopOnSignalOrParentExit(server, () => {
   proxy.close();
   agent.destroy();
-};
-process.once("SIGTERM", stop);
-process.once("SIGINT", stop);
-
-// If the benchmark died without stopping us (SIGKILL), do not linger as an orphan.
-const parent = process.ppid;
-setInterval(() => {
-  if (process.ppid !== parent) process.exit(0);
-}, 1000).unref();
+});

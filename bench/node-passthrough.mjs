@@ -7,6 +7,7 @@
 // stripping would add some 60-70 ms to its start-up time, which the suite measures.
 
 import { Agent, createServer, request } from "node:http";
+import { stopOnSignalOrParentExit } from "./lib/stop-with-parent.mjs";
 
 const listenPort = Number(process.argv[2] ?? "0");
 const upstreamPort = Number(process.argv[3]);
@@ -46,16 +47,6 @@ server.listen({ host: "127.0.0.1", port: listenPort }, () => {
   process.stdout.write(`node-passthrough listening on 127.0.0.1:${port}\n`);
 });
 
-const stop = () => {
-  server.close(() => process.exit(0));
-  server.closeAllConnections();
+stopOnSignalOrParentExit(server, () => {
   agent.destroy();
-};
-process.once("SIGTERM", stop);
-process.once("SIGINT", stop);
-
-// If the benchmark died without stopping us (SIGKILL), do not linger as an orphan.
-const parent = process.ppid;
-setInterval(() => {
-  if (process.ppid !== parent) process.exit(0);
-}, 1000).unref();
+});

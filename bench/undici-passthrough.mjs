@@ -9,6 +9,7 @@
 
 import { createServer } from "node:http";
 import { Pool } from "undici";
+import { stopOnSignalOrParentExit } from "./lib/stop-with-parent.mjs";
 
 const listenPort = Number(process.argv[2] ?? "0");
 const upstreamPort = Number(process.argv[3]);
@@ -69,16 +70,6 @@ server.listen({ host: "127.0.0.1", port: listenPort }, () => {
   process.stdout.write(`undici proxy listening on 127.0.0.1:${port}\n`);
 });
 
-const stop = () => {
-  server.close(() => process.exit(0));
-  server.closeAllConnections();
+stopOnSignalOrParentExit(server, () => {
   pool.destroy();
-};
-process.once("SIGTERM", stop);
-process.once("SIGINT", stop);
-
-// If the benchmark died without stopping us (SIGKILL), do not linger as an orphan.
-const parent = process.ppid;
-setInterval(() => {
-  if (process.ppid !== parent) process.exit(0);
-}, 1000).unref();
+});

@@ -3,6 +3,7 @@
 //   node bench/macro/origin.mjs [PORT]   # prints "origin listening on 127.0.0.1:<port>"; port 0 (default) = OS-chosen
 
 import { createServer } from "node:http";
+import { stopOnSignalOrParentExit } from "../lib/stop-with-parent.mjs";
 
 // The same 12 bytes as the nginx origin (topology.ts BODY), which the benchmark checks before each case.
 const ORIGIN_BODY = "hello world\n";
@@ -26,15 +27,4 @@ server.listen({ host: "127.0.0.1", port }, () => {
   );
 });
 
-const stop = () => {
-  server.close(() => process.exit(0));
-  server.closeAllConnections();
-};
-process.once("SIGTERM", stop);
-process.once("SIGINT", stop);
-
-// If the benchmark died without stopping us (SIGKILL), do not linger as an orphan.
-const parent = process.ppid;
-setInterval(() => {
-  if (process.ppid !== parent) process.exit(0);
-}, 1000).unref();
+stopOnSignalOrParentExit(server);
