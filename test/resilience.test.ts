@@ -163,6 +163,7 @@ describe("every replica answering 503", () => {
     await sleep(4000);
     const samples = await load.stop();
     const seconds = (performance.now() - t0) / 1000;
+    await Promise.all(rs.map((r) => r.counted()));
     const reached = rs.reduce((n, r) => n + r.arrived, 0);
     const retries = reached - samples.length;
     const bound = 0.2 * samples.length + 10 * (seconds + 10);
@@ -234,14 +235,17 @@ routers:
     assert.ok(total.ms >= 295 && total.ms <= 350, `answered after ${total.ms} ms`);
     assert.match(l5dErr(total.headers["l5d-err"]) ?? "", /exceeded 300\.milliseconds/);
     // Attempts of 100 ms each (the client config matches that replica), retried until totalTimeoutMs 450.
+    await slower.counted();
     const before = slower.arrived;
     const attempt = await timed(port, "attempt");
     assert.equal(attempt.status, 503);
     assert.ok(attempt.ms >= 400 && attempt.ms <= 500, `answered after ${attempt.ms} ms`);
+    await slower.counted();
     assert.ok(slower.arrived - before >= 3, `${slower.arrived - before} attempts`);
     assert.match(l5dErr(attempt.headers["l5d-err"]) ?? "", /exceeded 450\.milliseconds|individual request/);
 
     // A deadline already passed: answered at once, nothing sent upstream.
+    await slow.counted();
     const now = Date.now();
     const arrived = slow.arrived;
     const past = await timed(port, "slow", { "l5d-ctx-deadline": `${now - 1000}000000 ${now - 10}000000` });
@@ -256,7 +260,7 @@ routers:
     const sentDeadline = Number(deadlineNs.slice(0, -6));
     assert.ok(sentDeadline <= Date.now() + 250, "the deadline passed on is no later than the one received");
     assert.ok(sentDeadline > Date.now(), "and still ahead");
-    await sleep(50);
+    await slow.counted();
     assert.equal(slow.arrived, arrived, "the expired request never reached the replica");
     const m = await metrics(proxy.admin);
     assert.equal(m["rt/out/service/svc/slow/admission_control/deadline/rejected"], 1);
@@ -411,9 +415,11 @@ routers:
       responseClassifier: {kind: io.l5d.http.allSuccessful}
 `,
     );
+    await r.counted();
     const before = r.arrived;
     const res = await send(proxy.port("out"), { method: "POST", headers: { Host: "web" }, body: "x" });
     assert.equal(res.status, 502);
+    await r.counted();
     assert.ok(r.arrived - before > 1, "retried under the default classifier because of l5d-retryable");
     const ok = await send(proxy.port("out"), { headers: { Host: "ok" } });
     assert.equal(ok.status, 502);

@@ -4,7 +4,8 @@
 // Prints `listening <port>` once up. Every request is answered with its name as body after `delay` ms with
 // `status` (200, 0 ms to start). `POST /__control?delay=N&status=S&retryable=1` changes that (answered at once,
 // not counted). For every counted request it writes `+` on standard output when it arrives and `-` when it is
-// answered, synchronously, so a test that SIGKILLs it can tell exactly how many were in flight.
+// answered, synchronously, so a test that SIGKILLs it can tell exactly how many were in flight. Each control
+// request writes `=` before it is answered, so the test can tell when every `+` written before it has been read.
 
 import { writeSync } from "node:fs";
 import { createServer } from "node:http";
@@ -21,6 +22,7 @@ const server = createServer((req, res) => {
     if (q.has("delay")) delay = Number(q.get("delay"));
     if (q.has("status")) status = Number(q.get("status"));
     if (q.has("retryable")) retryable = q.get("retryable") === "1";
+    writeSync(1, "=");
     req.resume();
     res.end("ok");
     return;

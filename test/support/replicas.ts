@@ -18,6 +18,9 @@ export class Replica {
   readonly port: number;
   arrived = 0;
   answered = 0;
+  /** How many control requests' `=` marks have been read, and who waits for the next ones. */
+  #marks = 0;
+  readonly #markWaiters: { mark: number; resolve: () => void }[] = [];
 
   private constructor(name: string, child: ChildProcess, port: number, rest: string) {
     this.name = name;
@@ -32,6 +35,14 @@ export class Replica {
       const c = text.charCodeAt(i);
       if (c === 43) this.arrived++;
       else if (c === 45) this.answered++;
+      else if (c === 61) this.#marks++;
+    }
+    for (let i = this.#markWaiters.length - 1; i >= 0; i--) {
+      const w = this.#markWaiters[i]!;
+      if (this.#marks >= w.mark) {
+        this.#markWaiters.splice(i, 1);
+        w.resolve();
+      }
     }
   }
 
@@ -56,8 +67,12 @@ export class Replica {
     }
   }
 
-  /** Changes how it answers: delay in ms, status, and whether it adds `l5d-retryable: true`. */
+  /**
+   * Changes how it answers: delay in ms, status, and whether it adds `l5d-retryable: true`. Resolves once the
+   * change is made and every arrival the replica wrote before it has been counted here.
+   */
   async set(o: { delay?: number; status?: number; retryable?: boolean }): Promise<void> {
+    const marked = new Promise<void>((resolve) => this.#markWaiters.push({ mark: this.#marks + 1, resolve }));
     const q = new URLSearchParams();
     if (o.delay !== undefined) q.set("delay", String(o.delay));
     if (o.status !== undefined) q.set("status", String(o.status));
@@ -73,6 +88,12 @@ export class Replica {
       req.on("error", reject);
       req.end();
     });
+    await marked;
+  }
+
+  /** Resolves once every request that reached the replica so far is counted in `arrived`. */
+  counted(): Promise<void> {
+    return this.set({});
   }
 
   /** SIGKILLs it; resolves once it is gone, with the requests it had received and not answered. */
