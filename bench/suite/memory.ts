@@ -173,7 +173,7 @@ async function startup(ctx: Context, kind: ProxyKind, big: boolean): Promise<Sta
           ctx.origin.extraPorts.slice(0, ctx.s.scale.size),
         );
         const dtab = dtabs.dentries(ctx.s.scale.size, dtabs.fs());
-        command = trellisCommand(ctx.env, "trellis-startup-big", port, dtab, root);
+        command = trellisCommand(ctx.env, "trellis-startup-big", port, dtab, { fsRoot: root });
       } else if (kind === "trellis")
         command = trellisCommand(ctx.env, "trellis-startup-plain", port, dtabs.one(up));
       else if (kind === "nginx") command = nginxProxyCommand(ctx.env, port, [up]);

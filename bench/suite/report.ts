@@ -562,7 +562,10 @@ function scaleTable(r: SuiteReport, s: ScaleResult): string[] {
       "",
       "Feature path: Trellis's bare pass-through and Trellis one hop (one route, the full Linkerd path), both running, measured in turn, five runs each (the aim: one hop at least 0.90× the pass-through). " +
         "Endpoints: one bound name whose replica set is the io.l5d.fs file `bench` (`/svc/bench => " +
-        "/#/io.l5d.fs/bench`), of 1 line against 1,000 `127.0.0.1 PORT` lines (each a port of the nginx origin); " +
+        "/#/io.l5d.fs/bench`), of 1 line against 1,000 `127.0.0.1 PORT` lines (each a port of the nginx origin), " +
+        "with Linkerd's default balancer (p2c: every endpoint gets a connection, and each request one picked at " +
+        "random) and with `client: {loadBalancer: {kind: aperture}}` (Finagle's aperture: a window of endpoints " +
+        "sized to the load); " +
         "nginx's row is the same spread in one upstream block (keep-alive, two idle connections cached per server), " +
         "for how much of the cost any proxy pays for 1,000 upstream ports. Bound names (union): `/svc/bench` to a " +
         "union of 1,000 `/$/inet` branches, which is 1,000 bound names, each its own client, one picked by weight " +

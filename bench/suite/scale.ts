@@ -64,6 +64,8 @@ interface Variant {
   readonly dtab?: readonly string[];
   /** For Trellis: the endpoints of the io.l5d.fs file `bench` (one replica set), with dtab `dtabs.fs()`. */
   readonly replicaSet?: readonly number[];
+  /** For Trellis: the client load balancer kind (Linkerd's default, p2c, when not given). */
+  readonly balancer?: string;
   /** For nginx: the servers of its one upstream block. */
   readonly upstreamPorts?: readonly number[];
   /** Host names wrk goes round (0: the one name, Host: bench). */
@@ -76,6 +78,7 @@ async function startVariant(ctx: Context, v: Variant): Promise<Service> {
     ...(v.dtab === undefined ? {} : { dtab: v.dtab }),
     ...(v.replicaSet === undefined ? {} : { fsRoot: replicaSet(ctx.env, `scale-${slug}`, v.replicaSet) }),
     ...(v.upstreamPorts === undefined ? {} : { upstreamPorts: v.upstreamPorts }),
+    ...(v.balancer === undefined ? {} : { balancer: v.balancer }),
   });
   try {
     await checkAnswers(service.port, v.name, v.names > 0 ? `${HOST}-0` : HOST);
@@ -309,9 +312,31 @@ export async function scale(ctx: Context): Promise<ScaleResult> {
     pairs.push(
       await pair(
         ctx,
-        `endpoints in one replica set (1 vs ${n}, an io.l5d.fs file)`,
+        `endpoints in one replica set (1 vs ${n}, an io.l5d.fs file; p2c, the default balancer)`,
         { name: "1 endpoint", dtab: dtabs.fs(), replicaSet: [o.port], names: 0 },
         { name: `${n} endpoints`, dtab: dtabs.fs(), replicaSet: ports, names: 0 },
+      ),
+    );
+    // The same with Finagle's aperture balancer, made for large replica sets: it sends to a window of endpoints
+    // sized to the load, so a few connections stay warm instead of one per endpoint.
+    pairs.push(
+      await pair(
+        ctx,
+        `endpoints in one replica set (1 vs ${n}, the same file; aperture balancer)`,
+        {
+          name: "1 endpoint, aperture",
+          dtab: dtabs.fs(),
+          replicaSet: [o.port],
+          names: 0,
+          balancer: "aperture",
+        },
+        {
+          name: `${n} endpoints, aperture`,
+          dtab: dtabs.fs(),
+          replicaSet: ports,
+          names: 0,
+          balancer: "aperture",
+        },
       ),
     );
     // Context: what spreading the load over 1,000 upstream ports costs a proxy written in C.

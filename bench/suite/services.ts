@@ -316,10 +316,18 @@ export function replicaSet(env: Env, name: string, ports: readonly number[]): st
   return dir;
 }
 
-function trellisConfig(label: string, port: number, dtab: readonly string[], fsRoot?: string): string {
+/** What a Trellis case adds to the plain one-route config. */
+export interface TrellisExtras {
+  /** An io.l5d.fs namer over this directory (see `replicaSet`). */
+  readonly fsRoot?: string;
+  /** The router's client load balancer kind (Linkerd's default, p2c, when not given). */
+  readonly balancer?: string;
+}
+
+function trellisConfig(label: string, port: number, dtab: readonly string[], x: TrellisExtras): string {
   return [
     "# Written by bench/suite; everything on loopback.",
-    ...(fsRoot === undefined ? [] : ["namers:", "- kind: io.l5d.fs", `  rootDir: ${fsRoot}`]),
+    ...(x.fsRoot === undefined ? [] : ["namers:", "- kind: io.l5d.fs", `  rootDir: ${x.fsRoot}`]),
     "admin:",
     "  ip: 127.0.0.1",
     "  port: 0",
@@ -329,6 +337,7 @@ function trellisConfig(label: string, port: number, dtab: readonly string[], fsR
     `  label: ${label}`,
     "  dtab: |",
     ...dtab.map((l) => `    ${l}`),
+    ...(x.balancer === undefined ? [] : [`  client: {loadBalancer: {kind: ${x.balancer}}}`]),
     "  servers:",
     "  - ip: 127.0.0.1",
     `    port: ${port}`,
@@ -336,19 +345,16 @@ function trellisConfig(label: string, port: number, dtab: readonly string[], fsR
   ].join("\n");
 }
 
-/**
- * Writes a Trellis config and returns the command line that runs it (not started); `fsRoot` adds an io.l5d.fs
- * namer over that directory.
- */
+/** Writes a Trellis config and returns the command line that runs it (not started). */
 export function trellisCommand(
   env: Env,
   name: string,
   port: number,
   dtab: readonly string[],
-  fsRoot?: string,
+  extras: TrellisExtras = {},
 ): string[] {
   const file = join(env.tmp, `${name}.yaml`);
-  writeFileSync(file, trellisConfig(HOST, port, dtab, fsRoot));
+  writeFileSync(file, trellisConfig(HOST, port, dtab, extras));
   return [process.execPath, TRELLIS_BIN, "proxy", file];
 }
 
@@ -356,10 +362,10 @@ async function startTrellis(
   env: Env,
   name: string,
   dtab: readonly string[],
-  fsRoot?: string,
+  extras: TrellisExtras = {},
 ): Promise<{ child: Child; port: number; adminPort: number }> {
   return onFreePort(async (port) => {
-    const [cmd, ...args] = trellisCommand(env, name, port, dtab, fsRoot);
+    const [cmd, ...args] = trellisCommand(env, name, port, dtab, extras);
     const child = spawnIn(env, "sut", name, cmd as string, args);
     try {
       await waitForOutput(
@@ -428,11 +434,9 @@ export function nginxProxyCommand(env: Env, port: number, upstreamPorts: readonl
 
 // ---------------------------------------------------------------------------------------------------------
 
-export interface StartOptions {
+export interface StartOptions extends TrellisExtras {
   /** The dtab of Trellis one hop (default: the one route to the origin). */
   readonly dtab?: readonly string[];
-  /** An io.l5d.fs namer over this directory for Trellis one hop (see `replicaSet`). */
-  readonly fsRoot?: string;
   /** nginx's upstream servers (default: the origin's main port). */
   readonly upstreamPorts?: readonly number[];
 }
@@ -449,7 +453,7 @@ export async function startCase(
     case "direct":
       return { kind, port: up, children: [], measured: [] };
     case "trellis": {
-      const t = await startTrellis(env, "trellis", o.dtab ?? dtabs.one(up), o.fsRoot);
+      const t = await startTrellis(env, "trellis", o.dtab ?? dtabs.one(up), o);
       return {
         kind,
         port: t.port,
