@@ -4,7 +4,12 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { EventEmitter, once } from "node:events";
 import { createServer as createHttpServer, get, request, type ServerResponse } from "node:http";
-import { type AddressInfo, createServer as createTcpServer, type Server as TcpServer } from "node:net";
+import {
+  type AddressInfo,
+  connect,
+  createServer as createTcpServer,
+  type Server as TcpServer,
+} from "node:net";
 import { Readable } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import {
@@ -76,6 +81,112 @@ async function rawBackend(
   return { port: (server.address() as AddressInfo).port, requests: () => requests };
 }
 
+/**
+ * A backend that answers every request 413 as soon as its head is in, without reading the body (as a server does
+ * when the declared length is over its limit), then either stops reading and half-closes, or closes at once with
+ * the body unread, which resets the connection while the proxy is still sending it.
+ */
+async function earlyAnswerBackend(then: "half-close" | "reset"): Promise<{ port: number }> {
+  const server = createTcpServer((socket) => {
+    let buffered = "";
+    const onData = (d: Buffer) => {
+      buffered += d.toString("latin1");
+      if (!buffered.includes("\r\n\r\n")) return;
+      socket.off("data", onData);
+      socket.end("HTTP/1.1 413 Payload Too Large\r\nContent-Length: 9\r\nConnection: close\r\n\r\ntoo large");
+      if (then === "reset") setImmediate(() => socket.destroy());
+      else socket.pause();
+    };
+    socket.on("data", onData);
+    socket.on("error", () => {});
+  });
+  tcpServers.push(server);
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return { port: (server.address() as AddressInfo).port };
+}
+
+/**
+ * Uploads `size` bytes to `host` through `port` with Node's client (no `Expect: 100-continue`, so the body is on
+ * its way when the answer comes); resolves with the answer once it has ended and the connection has closed
+ * (`closedAfterMs` after the answer's end; the upload's own fate, a reset or a closed socket, is not checked),
+ * or 10 s after the answer with the connection still open (`closedAfterMs` undefined).
+ */
+function uploadExpectingEarlyAnswer(
+  port: number,
+  host: string,
+  size: number,
+): Promise<{
+  status: number;
+  body: string;
+  connection: string | undefined;
+  l5dErr: string | undefined;
+  closedAfterMs: number | undefined;
+}> {
+  return new Promise((resolve, reject) => {
+    let closed = false;
+    let answered = false;
+    const req = request(
+      {
+        host: "127.0.0.1",
+        port,
+        method: "POST",
+        path: "/",
+        headers: { Host: host, "Content-Length": size },
+        agent: false,
+      },
+      (res) => {
+        let body = "";
+        res.setEncoding("latin1").on("data", (d: string) => {
+          body += d;
+        });
+        res.on("end", () => {
+          answered = true;
+          const ended = performance.now();
+          const answer = {
+            status: res.statusCode ?? 0,
+            body,
+            connection: res.headers.connection,
+            l5dErr: l5dErr(res.headers["l5d-err"] as string | undefined),
+          };
+          const socket = req.socket;
+          if (closed || socket === null || socket.destroyed) {
+            resolve({ ...answer, closedAfterMs: 0 });
+            return;
+          }
+          const giveUp = setTimeout(() => {
+            socket.destroy();
+            resolve({ ...answer, closedAfterMs: undefined });
+          }, 10_000);
+          socket.once("close", () => {
+            clearTimeout(giveUp);
+            resolve({ ...answer, closedAfterMs: performance.now() - ended });
+          });
+        });
+      },
+    );
+    req.on("socket", (socket) => socket.once("close", () => (closed = true)));
+    // Once the answer is in, the upload's own end (a reset, a closed socket) is no longer the test's concern.
+    req.on("error", (e) => {
+      if (!answered) reject(e);
+    });
+    const block = Buffer.alloc(64 * 1024, "u");
+    let sent = 0;
+    const pump = () => {
+      while (sent < size && !req.destroyed) {
+        const n = Math.min(block.length, size - sent);
+        sent += n;
+        if (!req.write(n === block.length ? block : block.subarray(0, n))) {
+          req.once("drain", pump);
+          return;
+        }
+      }
+      if (!req.destroyed) req.end();
+    };
+    pump();
+  });
+}
+
 /** `size` bytes of 256 KiB blocks of random data, each stamped with its index; and their SHA-256. */
 function pattern(size: number): { stream: Readable; digest: () => string } {
   const block = 256 * 1024;
@@ -131,6 +242,8 @@ describe("trellis proxy failure handling", () => {
   let desync: Awaited<ReturnType<typeof rawBackend>>;
   let untilClose: Awaited<ReturnType<typeof rawBackend>>;
   let clte: Awaited<ReturnType<typeof rawBackend>>;
+  let earlyHalfClose: { port: number };
+  let earlyReset: { port: number };
   /** A client that sends half a request head and nothing more (slowloris), opened before the tests. */
   let slowloris: { conn: RawConnection; since: number };
   let proxy: ProxyProcess;
@@ -199,6 +312,8 @@ describe("trellis proxy failure handling", () => {
     clte = await rawBackend(
       "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
     );
+    earlyHalfClose = await earlyAnswerBackend("half-close");
+    earlyReset = await earlyAnswerBackend("reset");
     backends.push(web, slow, S);
     const refused = await closedPort();
     // Nothing in a closed network keeps a binding Pending (unknown names fail fast, no namer waits on a
@@ -220,6 +335,8 @@ routers:
     /svc/desync => /$/inet/127.1/${desync.port};
     /svc/clte => /$/inet/127.1/${clte.port};
     /svc/until-close => /$/inet/127.1/${untilClose.port};
+    /svc/early-half-close => /$/inet/127.1/${earlyHalfClose.port};
+    /svc/early-reset => /$/inet/127.1/${earlyReset.port};
     /svc/refused => /$/inet/127.1/${refused};
     /svc/neg => ~;
     /svc/nxdomain => /$/inet/does-not-exist.invalid/80;
@@ -812,6 +929,67 @@ routers:
       const next = await send(main, { method: "POST", path: "/after", headers: { Host: "s" }, body: "ok" });
       assert.equal(next.status, 200);
       assert.equal(next.text, "S POST /after 2");
+    });
+
+    for (const kind of ["half-close", "reset"] as const) {
+      it(`an upstream that answers 413 before reading an 8 MB upload (then ${kind === "reset" ? "resets" : "stops reading"}): the client gets that 413, the connection then closes`, {
+        timeout: 60_000,
+      }, async () => {
+        for (let i = 0; i < 5; i++) {
+          const r = await uploadExpectingEarlyAnswer(main, `early-${kind}`, 8 * MB);
+          assert.equal(r.status, 413, `upload ${i}: ${r.status} ${r.l5dErr ?? ""}`);
+          assert.equal(r.body, "too large");
+          assert.equal(r.connection, "close", "the rest of the body is not read as a next request");
+          assert.ok(
+            r.closedAfterMs !== undefined,
+            `upload ${i}: the connection is still open 10 s after the answer`,
+          );
+        }
+        const next = await send(main, {
+          method: "POST",
+          path: "/after-early",
+          headers: { Host: "s" },
+          body: "ok",
+        });
+        assert.equal(next.text, "S POST /after-early 2");
+      });
+    }
+
+    it("a client that keeps sending its body after an early answer is cut off 5 s after it", {
+      timeout: 30_000,
+    }, async () => {
+      // Half-open allowed: this client goes on sending after the proxy's end of the answer, as a careless one may.
+      const socket = connect({ host: "127.0.0.1", port: main, allowHalfOpen: true });
+      await once(socket, "connect");
+      socket.on("error", () => {});
+      socket.write(
+        head("POST /endless-upload HTTP/1.1", [
+          ["Host", "early-half-close"],
+          ["Content-Length", String(1024 * MB)],
+        ]),
+      );
+      let received = "";
+      let answered = 0;
+      socket.on("data", (d: Buffer) => {
+        received += d.toString("latin1");
+        if (answered === 0 && received.endsWith("too large")) answered = performance.now();
+      });
+      const block = Buffer.alloc(16 * 1024, "k");
+      const feeding = setInterval(() => {
+        if (!socket.destroyed) socket.write(block);
+      }, 20);
+      try {
+        // Not `once`: the writes' EPIPE, once the proxy has cut the connection, would reject it.
+        await new Promise((resolve) => socket.once("close", resolve));
+        assert.match(received, /^HTTP\/1\.1 413 /);
+        assert.match(received, /\r\nConnection: close\r\n/i);
+        assert.ok(answered > 0, "the answer came whole");
+        const after = performance.now() - answered;
+        assert.ok(after >= 4500 && after < 7000, `cut ${after.toFixed(0)} ms after the answer`);
+      } finally {
+        clearInterval(feeding);
+        socket.destroy();
+      }
     });
 
     it("an upstream that breaks mid-body cuts the client's response; the next requests still work", async () => {

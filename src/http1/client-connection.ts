@@ -26,6 +26,12 @@ export const MAX_HEADER_LINES = 100;
 const SMALL_BODY_BYTES = 16 * 1024;
 
 /**
+ * How long a connection answered before its request body ended is still read (and the bytes dropped) after the
+ * answer, so that the client reads the answer rather than a reset (nginx's `lingering_timeout`, 5 s).
+ */
+const LINGER_MS = 5_000;
+
+/**
  * Writes one piece of a chunked body: its size line, the piece and its CRLF, each whatever the socket's buffer
  * holds (a write that returns false has still queued its bytes); false when the buffer is full (wait for drain).
  */
@@ -266,6 +272,8 @@ export class ClientConnection {
   /** The exchange being answered (the head of the queue). */
   #active: Exchange | undefined;
   #closing = false;
+  /** The answer under way says `Connection: close`: the connection ends once it is out. */
+  #closeAfterAnswer = false;
   #destroyed = false;
   /** The headers, request or keep-alive timeout, whichever the connection is in. */
   readonly #deadline = new DeadlineTimer(() => this.#onTimeout());
@@ -322,6 +330,11 @@ export class ClientConnection {
   }
 
   #onTimeout(): void {
+    if (this.#closing && this.#queue.length === 0) {
+      // Answered and on its way out (lingering): done waiting for the client to close.
+      this.#destroy();
+      return;
+    }
     if (this.#active?.responseStarted || (this.#active?.requestEnded && this.#active.route !== undefined)) {
       // The request is in; waiting for the upstream is not the client's slowness.
       return;
@@ -652,6 +665,12 @@ export class ClientConnection {
     if (!ex.keepAlive) {
       if (!out.has("connection")) out.add("Connection", "close");
       this.#closing = true;
+    } else if (!ex.requestEnded) {
+      // Answered before the whole request arrived (an early 413, say): the upstream may never read the rest of
+      // the body, so this connection carries no further request. The body still goes on to the upstream
+      // while it is answering (it may be reading it as it answers).
+      if (!out.has("connection")) out.add("Connection", "close");
+      this.#closeAfterAnswer = true;
     }
     a.held = responseHead(head.status, head.statusText, out);
     route.done(head.status);
@@ -692,7 +711,11 @@ export class ClientConnection {
     ex.upstream = undefined;
     // A connection is reused only when both directions ended cleanly.
     if (ex.requestEnded) route.endpoint.pool.release(up);
-    else up.destroy();
+    else {
+      up.destroy();
+      // The rest of the request's body has nowhere to go: dropped as it arrives, never kept.
+      this.#closing = true;
+    }
     this.#finish(ex, a.started);
   }
 
@@ -749,8 +772,15 @@ export class ClientConnection {
       route !== undefined && ex.responseStarted ? route.succeeded : undefined,
     );
     this.#queue.shift();
-    if (this.#closing) {
+    if (this.#closing || this.#closeAfterAnswer) {
+      this.#closing = true;
       this.#socket.end();
+      if (!ex.requestEnded) {
+        // The client may still be sending the body: read and drop it for a while, so that closing with its
+        // bytes unread does not reset the connection before the client has read the answer.
+        this.#socket.resume();
+        this.#deadline.set(LINGER_MS);
+      }
       return;
     }
     this.#next();

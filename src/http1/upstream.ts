@@ -2,6 +2,7 @@
 
 import { connect, type Socket } from "node:net";
 import { DeadlineTimer } from "./deadline-timer.ts";
+import { readEarlyAnswerOnWriteFailure } from "./early-answer.ts";
 import { Http1Parser, type ParsedHead, ParseError } from "./llhttp.ts";
 import { SHARED_READ_BUFFER } from "./shared-read-buffer.ts";
 
@@ -105,6 +106,12 @@ export class UpstreamConnection {
         handler?.onComplete();
       },
     });
+    // An answer sent before the upstream reset the connection (an early 413) is read before the socket closes.
+    readEarlyAnswerOnWriteFailure(
+      socket,
+      () => this.#handler !== undefined,
+      (data) => this.read(data),
+    );
     socket.on("error", (e: NodeJS.ErrnoException) => this.#fail(e.code ?? "ERR", e.message));
     socket.on("close", () => {
       if (this.#handler !== undefined) {
