@@ -278,6 +278,15 @@ describe("trellis proxy failure handling", () => {
           pump();
           return;
         }
+        if (req.url === "/duplex") {
+          // Answers at once and goes on reading: the body's hash ends the answer.
+          res.writeHead(200, { "Content-Type": "text/plain" });
+          res.write("reading;");
+          const hash = createHash("sha256");
+          req.on("data", (c: Buffer) => hash.update(c));
+          req.on("end", () => res.end(hash.digest("hex")));
+          return;
+        }
         if (req.url === "/hash") {
           const hash = createHash("sha256");
           req.on("data", (c: Buffer) => hash.update(c));
@@ -806,6 +815,17 @@ routers:
       for (const r of results) assert.equal(r.got, r.want, `${r.size} bytes${r.chunked ? ", chunked" : ""}`);
     });
 
+    it("an upstream that answers while it still reads the body gets all of it, and the client all the answer", {
+      timeout: 30_000,
+    }, async () => {
+      for (const chunked of [false, true]) {
+        const size = 3 * MB;
+        const p = pattern(size);
+        const got = await upload("/duplex", p.stream, chunked ? undefined : size);
+        assert.equal(got, `reading;${p.digest()}`, chunked ? "chunked" : "Content-Length");
+      }
+    });
+
     /** How far the proxy's RSS rose while streaming, by direction. */
     const peak = { upload: Number.NaN, download: Number.NaN };
 
@@ -1039,6 +1059,28 @@ routers:
       (m[`${scope}/requests`] ?? 0) >= statuses,
       `requests ${m[`${scope}/requests`]}, statuses ${statuses}`,
     );
+  });
+
+  it("keeps pending at 0 after a client goes away with requests pipelined behind a slow one", async () => {
+    const scope = `rt/main/server/127.0.0.1/${main}`;
+    const arrived = slow.nextRequest();
+    const c = await RawConnection.open(main);
+    c.write(
+      head("GET /first HTTP/1.1", [["Host", "slow"]]) + head("GET /second HTTP/1.1", [["Host", "web"]]),
+    );
+    await arrived;
+    c.destroy();
+    await c.closed;
+    // The proxy, which stopped reading while a request waits behind the first, notices once the answer comes.
+    held.shift()?.end("late");
+    let pending = Number.NaN;
+    for (let i = 0; i < 50 && pending !== 0; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      pending = (await metrics(proxy.admin))[`${scope}/pending`] ?? Number.NaN;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    pending = (await metrics(proxy.admin))[`${scope}/pending`] ?? Number.NaN;
+    assert.equal(pending, 0, "the request never started is not counted as ended");
   });
 
   it("cuts off a client that never finishes its request head within the 10 s headers timeout", {}, async () => {

@@ -105,6 +105,8 @@ export class Exchange {
   /** `100 Continue` was sent to the client already. */
   continued = false;
   responseStarted = false;
+  /** Counted as started by the router (requests pipelined behind the one answered are not yet). */
+  counted = false;
   /** The status answered, once known. */
   status: number | undefined;
   done = false;
@@ -272,7 +274,10 @@ export class ClientConnection {
   /** The exchange being answered (the head of the queue). */
   #active: Exchange | undefined;
   #closing = false;
-  /** The answer under way says `Connection: close`: the connection ends once it is out. */
+  /**
+   * The answer under way says `Connection: close`: the connection ends once it is out, and no request after
+   * it is taken; unlike `#closing`, the body of the request being answered is still read and relayed.
+   */
   #closeAfterAnswer = false;
   #destroyed = false;
   /** The headers, request or keep-alive timeout, whichever the connection is in. */
@@ -305,7 +310,8 @@ export class ClientConnection {
   }
 
   #onData(data: Buffer): void {
-    if (this.#closing) return;
+    // Once the request being answered is all in, nothing after it is read on a connection that is to close.
+    if (this.#closing || (this.#closeAfterAnswer && this.#parsing === undefined)) return;
     if (this.#queue.length === 0 && this.#parsing === undefined) {
       // The first bytes of a new request: its head must be complete within the headers timeout.
       this.#deadline.set(this.#limits.headersTimeoutMs);
@@ -347,7 +353,8 @@ export class ClientConnection {
   }
 
   #onHead(head: ParsedHead): boolean {
-    if (this.#closing) return true;
+    // No request after one whose answer ends the connection is taken (nor answered).
+    if (this.#closing || this.#closeAfterAnswer) return true;
     const refused = refusal(head, this.#limits);
     if (refused !== undefined) {
       this.#refuse(refused.status, refused.message);
@@ -448,6 +455,7 @@ export class ClientConnection {
 
   #run(ex: Exchange): void {
     const started = this.#router.now();
+    ex.counted = true;
     this.#router.started();
     let route: ExchangeRoute | Promise<ExchangeRoute>;
     try {
@@ -659,16 +667,13 @@ export class ClientConnection {
       } else {
         // An HTTP/1.0 client reads to the end of the connection.
         out.add("Connection", "close");
-        this.#closing = true;
+        this.#closeAfterAnswer = true;
       }
     }
-    if (!ex.keepAlive) {
-      if (!out.has("connection")) out.add("Connection", "close");
-      this.#closing = true;
-    } else if (!ex.requestEnded) {
-      // Answered before the whole request arrived (an early 413, say): the upstream may never read the rest of
-      // the body, so this connection carries no further request. The body still goes on to the upstream
-      // while it is answering (it may be reading it as it answers).
+    // The connection ends with this answer when the client asked for that, or when the answer came before the
+    // whole request (an early 413, say: the upstream may never read the rest of the body). Either way the body
+    // still goes on to the upstream while it answers: it may be reading it as it answers.
+    if (!ex.keepAlive || !ex.requestEnded) {
       if (!out.has("connection")) out.add("Connection", "close");
       this.#closeAfterAnswer = true;
     }
@@ -807,7 +812,7 @@ export class ClientConnection {
       // Still being routed: counted as ended here; the routing result is dropped when it comes.
       if (!ex.done) {
         ex.done = true;
-        this.#router.finished(undefined, 0);
+        if (ex.counted) this.#router.finished(undefined, 0);
       }
     }
     this.#queue.length = 0;
@@ -828,7 +833,7 @@ export class ClientConnection {
         ex.done = true;
         this.#abandon(ex);
         ex.route?.done(undefined, "client closed");
-        this.#router.finished(undefined, 0);
+        if (ex.counted) this.#router.finished(undefined, 0);
       }
     }
     this.#queue.length = 0;
