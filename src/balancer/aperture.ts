@@ -1,6 +1,5 @@
 // Aperture (Finagle's aperture, least loaded): traffic goes to a window of nodes sized to keep their load in a band.
 
-import { Ema } from "../liveness/ema.ts";
 import { BaseBalancer } from "./balancer.ts";
 import { leastLoaded } from "./load-metric.ts";
 import type { BalancerNode } from "./node.ts";
@@ -30,7 +29,10 @@ export class ApertureBalancer<N extends BalancerNode> extends BaseBalancer<N> {
   readonly kind = "aperture";
   readonly #o: ApertureOptions;
   readonly #random: Random;
-  readonly #ema: Ema;
+  /** The weighted sum of the load samples, the sum of their weights, and when the last was taken. */
+  #sum = 0;
+  #weight = 0;
+  #stamp = Number.NEGATIVE_INFINITY;
   readonly #rank = new Map<N, number>();
   #size: number;
   #total = 0;
@@ -39,7 +41,6 @@ export class ApertureBalancer<N extends BalancerNode> extends BaseBalancer<N> {
     super(leastLoaded, options.maxEffort);
     this.#o = options;
     this.#random = random;
-    this.#ema = new Ema(options.smoothWindowMs);
     this.#size = options.minAperture;
   }
 
@@ -79,11 +80,37 @@ export class ApertureBalancer<N extends BalancerNode> extends BaseBalancer<N> {
     this.#adjust(--this.#total, now);
   }
 
-  /** Finagle's load band: widen above highLoad per node, narrow below lowLoad. */
+  /**
+   * Finagle's load band: widen above highLoad per node, narrow below lowLoad, on the load averaged over
+   * `smoothWindowMs`.
+   */
   #adjust(total: number, now: number): void {
-    const avg = this.#ema.update(now, total) / Math.max(1, this.#size);
+    const avg = this.#averageLoad(total, now) / Math.max(1, this.#size);
     const count = this.nodes.length;
     if (avg >= this.#o.highLoad && this.#size < count) this.#size++;
     else if (avg <= this.#o.lowLoad && this.#size > this.#o.minAperture) this.#size--;
+  }
+
+  /**
+   * The load averaged over `smoothWindowMs` (each sample weighted `1 - e^(-Δt / window)`, as in Finagle's
+   * Ema), divided by the weight the samples have had so far. Finagle's Ema starts from its first sample at full
+   * weight, so a balancer that starts (or wakes) under heavy traffic sees the load of its first request for
+   * seconds, keeps its window one node wide, and piles that traffic onto its first endpoint: in the balancer
+   * simulation, requests queued for up to 23 s on a slow replica that happened to be first. Divided by the
+   * weight, a young average is the mean of what it has seen; once a window has passed, the two are the same.
+   */
+  #averageLoad(total: number, now: number): number {
+    const window = this.#o.smoothWindowMs;
+    // The first sample has had no time yet: it weighs nothing (the load right now stands in until one has).
+    const w =
+      window === 0
+        ? 0
+        : this.#stamp === Number.NEGATIVE_INFINITY
+          ? 1
+          : Math.exp(-Math.max(0, now - this.#stamp) / window);
+    this.#stamp = now;
+    this.#sum = total * (1 - w) + this.#sum * w;
+    this.#weight = 1 - w + this.#weight * w;
+    return this.#weight > 0 ? this.#sum / this.#weight : total;
   }
 }

@@ -160,6 +160,22 @@ describe("aperture", () => {
     assert.equal(bal.aperture, 1, "back to one node under light traffic");
   });
 
+  it("widens at once under a burst, not only as the 5 s average catches up", () => {
+    const bal = aperture({ smoothWindowMs: 5000, lowLoad: 0.5, highLoad: 2, minAperture: 1 }).make<TestNode>(
+      seededRandom(3),
+    );
+    bal.update(nodes("a", "b", "c", "d", "e", "f", "g", "h"));
+    const picked = new Set<TestNode>();
+    // 40 requests in 40 ms, none back yet: on the average alone the window would still be one node wide.
+    for (let t = 0; t < 40; t++) {
+      const n = bal.pick(t) as TestNode;
+      bal.started(n, t);
+      picked.add(n);
+    }
+    assert.equal(bal.aperture, 8, "every node, with 5 requests in flight per node");
+    assert.ok(picked.size >= 6, `the burst went to ${picked.size} nodes`);
+  });
+
   it("uses an open node beyond the aperture when those inside are all closed", () => {
     const all = nodes("a", "b", "c");
     const bal = aperture({ minAperture: 1 }).make<TestNode>(seededRandom(7));
