@@ -94,7 +94,7 @@ export class ApertureBalancer<N extends BalancerNode> extends BaseBalancer<N> {
   /**
    * The load averaged over `smoothWindowMs` (each sample weighted `1 - e^(-Δt / window)`, as in Finagle's
    * Ema), divided by the weight the samples have had so far. Finagle's Ema starts from its first sample at full
-   * weight, so a balancer that starts (or wakes) under heavy traffic sees the load of its first request for
+   * weight, so a balancer that starts under heavy traffic sees the load of its first request for
    * seconds, keeps its window one node wide, and piles that traffic onto its first endpoint: in the balancer
    * simulation, requests queued for up to 23 s on a slow replica that happened to be first. Divided by the
    * weight, a young average is the mean of what it has seen; once a window has passed, the two are the same.
