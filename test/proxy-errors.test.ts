@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { EventEmitter, once } from "node:events";
-import { createServer as createHttpServer, get, request, type ServerResponse } from "node:http";
+import { Agent, createServer as createHttpServer, get, request, type ServerResponse } from "node:http";
 import {
   type AddressInfo,
   connect,
@@ -107,8 +107,8 @@ async function earlyAnswerBackend(then: "half-close" | "reset"): Promise<{ port:
 }
 
 /**
- * Uploads `size` bytes to `host` through `port` with Node's client (no `Expect: 100-continue`, so the body is on
- * its way when the answer comes); resolves with the answer once it has ended and the connection has closed
+ * Uploads `size` bytes to `host` through `port` with Node's client on a keep-alive connection of its own (no
+ * `Expect: 100-continue`, so the body is on its way when the answer comes); resolves with the answer once it has ended and the connection has closed
  * (`closedAfterMs` after the answer's end; the upload's own fate, a reset or a closed socket, is not checked),
  * or 10 s after the answer with the connection still open (`closedAfterMs` undefined).
  */
@@ -123,7 +123,9 @@ function uploadExpectingEarlyAnswer(
   l5dErr: string | undefined;
   closedAfterMs: number | undefined;
 }> {
-  return new Promise((resolve, reject) => {
+  // Keep-alive, so that a `Connection: close` on the answer is the proxy's decision, not an echo of the client's.
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  return new Promise<Awaited<ReturnType<typeof uploadExpectingEarlyAnswer>>>((resolve, reject) => {
     let closed = false;
     let answered = false;
     const req = request(
@@ -133,7 +135,7 @@ function uploadExpectingEarlyAnswer(
         method: "POST",
         path: "/",
         headers: { Host: host, "Content-Length": size },
-        agent: false,
+        agent,
       },
       (res) => {
         let body = "";
@@ -184,7 +186,7 @@ function uploadExpectingEarlyAnswer(
       if (!req.destroyed) req.end();
     };
     pump();
-  });
+  }).finally(() => agent.destroy());
 }
 
 /** `size` bytes of 256 KiB blocks of random data, each stamped with its index; and their SHA-256. */
