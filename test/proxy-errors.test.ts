@@ -3,7 +3,14 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { EventEmitter, once } from "node:events";
-import { Agent, createServer as createHttpServer, get, request, type ServerResponse } from "node:http";
+import {
+  Agent,
+  createServer as createHttpServer,
+  get,
+  type IncomingHttpHeaders,
+  request,
+  type ServerResponse,
+} from "node:http";
 import {
   type AddressInfo,
   connect,
@@ -106,26 +113,25 @@ async function earlyAnswerBackend(then: "half-close" | "reset"): Promise<{ port:
   return { port: (server.address() as AddressInfo).port };
 }
 
+/** What `uploadExpectingEarlyAnswer` saw of the answer, and how long after it the connection closed. */
+interface EarlyAnswer {
+  readonly status: number;
+  readonly body: string;
+  readonly connection: string | undefined;
+  readonly l5dErr: string | undefined;
+  readonly closedAfterMs: number | undefined;
+}
+
 /**
  * Uploads `size` bytes to `host` through `port` with Node's client on a keep-alive connection of its own (no
  * `Expect: 100-continue`, so the body is on its way when the answer comes); resolves with the answer once it has ended and the connection has closed
  * (`closedAfterMs` after the answer's end; the upload's own fate, a reset or a closed socket, is not checked),
  * or 10 s after the answer with the connection still open (`closedAfterMs` undefined).
  */
-function uploadExpectingEarlyAnswer(
-  port: number,
-  host: string,
-  size: number,
-): Promise<{
-  status: number;
-  body: string;
-  connection: string | undefined;
-  l5dErr: string | undefined;
-  closedAfterMs: number | undefined;
-}> {
+function uploadExpectingEarlyAnswer(port: number, host: string, size: number): Promise<EarlyAnswer> {
   // Keep-alive, so that a `Connection: close` on the answer is the proxy's decision, not an echo of the client's.
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  return new Promise<Awaited<ReturnType<typeof uploadExpectingEarlyAnswer>>>((resolve, reject) => {
+  return new Promise<EarlyAnswer>((resolve, reject) => {
     let closed = false;
     let answered = false;
     const req = request(
@@ -848,29 +854,55 @@ routers:
       assert.ok(peak.upload < 100 * MB, `proxy RSS rose by ${(peak.upload / MB).toFixed(1)} MB`);
     });
 
-    it("streams a 300 MB download through, bytes intact", async () => {
-      const size = 300 * MB;
-      const rss = watchRss(proxy);
-      const got = await new Promise<{ bytes: number; sha256: string; status: number }>((resolve, reject) => {
+    /**
+     * GETs `size` bytes from the backend S's `path` through the proxy and hashes them; with `stall`, on its own
+     * connection, it stops reading for 300 ms after the first piece, so that the proxy's writes back up.
+     */
+    function download(
+      path: string,
+      size: number,
+      stall = false,
+    ): Promise<{ status: number; headers: IncomingHttpHeaders; bytes: number; sha256: string }> {
+      return new Promise((resolve, reject) => {
         get(
           {
             host: "127.0.0.1",
             port: main,
-            path: "/download",
+            path,
             headers: { Host: "s", "x-size": String(size) },
+            ...(stall ? { agent: false } : {}),
           },
           (res) => {
             const hash = createHash("sha256");
             let bytes = 0;
+            let paused = !stall;
             res.on("data", (c: Buffer) => {
               bytes += c.length;
               hash.update(c);
+              if (!paused) {
+                paused = true;
+                res.pause();
+                setTimeout(() => res.resume(), 300);
+              }
             });
-            res.on("end", () => resolve({ bytes, sha256: hash.digest("hex"), status: res.statusCode ?? 0 }));
+            res.on("end", () =>
+              resolve({
+                status: res.statusCode ?? 0,
+                headers: res.headers,
+                bytes,
+                sha256: hash.digest("hex"),
+              }),
+            );
             res.on("error", reject);
           },
         ).on("error", reject);
       });
+    }
+
+    it("streams a 300 MB download through, bytes intact", async () => {
+      const size = 300 * MB;
+      const rss = watchRss(proxy);
+      const got = await download("/download", size);
       peak.download = rss.stop();
       assert.equal(got.status, 200);
       assert.equal(got.bytes, size);
@@ -883,37 +915,8 @@ routers:
 
     it("relays a chunked download to a client that stops reading for a while, bytes intact", async () => {
       const size = 8 * MB;
-      const got = await new Promise<{ bytes: number; sha256: string; te: unknown }>((resolve, reject) => {
-        get(
-          {
-            host: "127.0.0.1",
-            port: main,
-            path: "/download-chunked",
-            headers: { Host: "s", "x-size": String(size) },
-            agent: false,
-          },
-          (res) => {
-            const hash = createHash("sha256");
-            let bytes = 0;
-            let paused = false;
-            res.on("data", (c: Buffer) => {
-              bytes += c.length;
-              hash.update(c);
-              if (!paused) {
-                // The proxy's writes to this client back up meanwhile.
-                paused = true;
-                res.pause();
-                setTimeout(() => res.resume(), 300);
-              }
-            });
-            res.on("end", () =>
-              resolve({ bytes, sha256: hash.digest("hex"), te: res.headers["transfer-encoding"] }),
-            );
-            res.on("error", reject);
-          },
-        ).on("error", reject);
-      });
-      assert.equal(got.te, "chunked");
+      const got = await download("/download-chunked", size, true);
+      assert.equal(got.headers["transfer-encoding"], "chunked");
       assert.equal(got.bytes, size);
       assert.equal(got.sha256, downloadDigest);
     });
